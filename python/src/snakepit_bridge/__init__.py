@@ -1,0 +1,48 @@
+"""Snakepit bridge: the Python worker side of Snakepit for Java.
+
+Write an adapter::
+
+    from snakepit_bridge import BaseAdapter, tool
+
+    class MyAdapter(BaseAdapter):
+        @tool(description="Add two numbers")
+        def add(self, a: float, b: float) -> float:
+            return a + b
+
+and run it with ``python -m snakepit_bridge.server --adapter mymodule.MyAdapter --port 0``.
+"""
+
+from .base_adapter import BaseAdapter, ParameterInfo, ToolInfo, ToolMetadata, run_blocking, tool
+from .codec import StreamChunk
+from .errors import (
+    HostToolError,
+    HostToolNotFoundError,
+    InvalidArgumentsError,
+    SerializationError,
+    SnakepitError,
+    ToolCancelledError,
+    ToolNotFoundError,
+)
+from .session_context import SessionContext, current_context
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseAdapter",
+    "HostToolError",
+    "HostToolNotFoundError",
+    "InvalidArgumentsError",
+    "ParameterInfo",
+    "SerializationError",
+    "SessionContext",
+    "SnakepitError",
+    "StreamChunk",
+    "ToolCancelledError",
+    "ToolInfo",
+    "ToolMetadata",
+    "ToolNotFoundError",
+    "__version__",
+    "current_context",
+    "run_blocking",
+    "tool",
+]

@@ -1,0 +1,159 @@
+"""Per-call context handed to tools: session, worker, metadata, cancellation and host tools."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import HostToolNotFoundError, SnakepitError, ToolCancelledError
+from .host import HostClient
+
+__all__ = ["SessionContext", "current_context"]
+
+_CURRENT: contextvars.ContextVar[SessionContext | None] = contextvars.ContextVar(
+    "snakepit_session_context", default=None
+)
+
+
+def current_context() -> SessionContext | None:
+    """The ``SessionContext`` of the tool call running in this task or thread (``None`` outside a call)."""
+    return _CURRENT.get()
+
+
+class SessionContext:
+    """Context of one tool call.
+
+    Attributes:
+        session_id: the session the call belongs to ("" when none).
+        worker_id: the host's name for this worker.
+        metadata: the request metadata (``correlation_id``, ``traceparent``, ...).
+        tool_name: the tool being called.
+    """
+
+    def __init__(
+        self,
+        session_id: str = "",
+        *,
+        worker_id: str = "",
+        metadata: Mapping[str, str] | None = None,
+        tool_name: str = "",
+        host: HostClient | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.worker_id = worker_id
+        self.metadata: dict[str, str] = dict(metadata or {})
+        self.tool_name = tool_name
+        self._host = host
+        self._cancelled = threading.Event()
+        self._host_tools: dict[str, Callable[..., Any]] | None = None
+        self._host_tools_lock = threading.Lock()
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def correlation_id(self) -> str:
+        """The request's ``correlation_id`` metadata ("" when absent)."""
+        return self.metadata.get("correlation_id", "")
+
+    @property
+    def host(self) -> HostClient | None:
+        """The client to the host, or ``None`` in standalone mode."""
+        return self._host
+
+    @property
+    def stub(self) -> Any:
+        """The synchronous host stub (Snakepit compatibility), or ``None`` in standalone mode."""
+        return self._host.stub if self._host else None
+
+    # -- cancellation ------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the call was cancelled (client cancel, deadline, timeout); thread-safe."""
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        """Mark the call cancelled (called by the server)."""
+        self._cancelled.set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise ``ToolCancelledError`` when the call was cancelled; call it in long sync loops."""
+        if self._cancelled.is_set():
+            raise ToolCancelledError(f"Tool '{self.tool_name}' was cancelled")
+
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        """Block up to ``timeout`` seconds until the call is cancelled; return whether it is."""
+        return self._cancelled.wait(timeout)
+
+    # -- host tools --------------------------------------------------------------------------
+
+    def _require_host(self) -> HostClient:
+        if self._host is None:
+            raise SnakepitError(
+                "No host connection: host tools need SNAKEPIT_GRPC_ADDRESS (the worker runs standalone)."
+            )
+        return self._host
+
+    @property
+    def host_tools(self) -> dict[str, Callable[..., Any]]:
+        """Host tools exposed to Python, as callables ``proxy(**kwargs)`` (loaded once per context)."""
+        with self._host_tools_lock:
+            if self._host_tools is None:
+                specs = self._require_host().list_host_tools(self.session_id)
+                proxies: dict[str, Callable[..., Any]] = {}
+                for spec in specs:
+                    proxies[spec.name] = self._make_proxy(spec.name, spec.description)
+                self._host_tools = proxies
+            return dict(self._host_tools)
+
+    def _make_proxy(self, name: str, description: str) -> Callable[..., Any]:
+        def proxy(**kwargs: Any) -> Any:
+            return self._invoke_host_tool(name, kwargs)
+
+        proxy.__name__ = name
+        proxy.__qualname__ = f"host_tools.{name}"
+        proxy.__doc__ = description or f"Host tool {name}."
+        return proxy
+
+    def _outgoing_metadata(self) -> dict[str, str]:
+        out = {k: v for k, v in self.metadata.items() if k in ("correlation_id", "traceparent", "tracestate")}
+        if self.worker_id:
+            out["snakepit.worker_id"] = self.worker_id
+        return out
+
+    def _invoke_host_tool(self, name: str, kwargs: Mapping[str, Any]) -> Any:
+        return self._require_host().call_host_tool(self.session_id, name, kwargs, metadata=self._outgoing_metadata())
+
+    def call_host_tool(self, name: str, **kwargs: Any) -> Any:
+        """Call host tool ``name`` with keyword arguments and return its decoded result.
+
+        Raises ``HostToolNotFoundError`` (listing the available tools) for an unknown name and
+        ``HostToolError`` (remote type and message) when the host tool fails.
+        """
+        tools = self.host_tools
+        if name not in tools:
+            raise HostToolNotFoundError(name, sorted(tools))
+        return self._invoke_host_tool(name, kwargs)
+
+    async def acall_host_tool(self, name: str, **kwargs: Any) -> Any:
+        """``call_host_tool`` for async tools (runs the blocking call in a thread)."""
+        return await asyncio.to_thread(self.call_host_tool, name, **kwargs)
+
+    # Snakepit aliases.
+    @property
+    def elixir_tools(self) -> dict[str, Callable[..., Any]]:
+        """Alias of ``host_tools`` (Snakepit name)."""
+        return self.host_tools
+
+    def call_elixir_tool(self, name: str, **kwargs: Any) -> Any:
+        """Alias of ``call_host_tool`` (Snakepit name)."""
+        return self.call_host_tool(name, **kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"SessionContext(session_id={self.session_id!r}, worker_id={self.worker_id!r}, "
+            f"tool_name={self.tool_name!r}, cancelled={self.cancelled})"
+        )

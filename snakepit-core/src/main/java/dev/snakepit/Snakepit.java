@@ -1,0 +1,140 @@
+package dev.snakepit;
+
+import dev.snakepit.internal.pool.WorkerPool;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A pool of Python worker processes whose tools you call. One long-lived, thread-safe object per
+ * adapter; close it to stop every worker.
+ *
+ * <pre>{@code
+ * try (var pit = Snakepit.start(SnakepitConfig.builder().adapter("my_pkg.MyAdapter").workers(4).build())) {
+ *   long sum = pit.execute("add", Map.of("a", 2, "b", 2)).asLong();
+ * }
+ * }</pre>
+ *
+ * <p>Every failure is a {@link SnakepitException}: {@link ToolNotFoundException},
+ * {@link InvalidArgumentsException}, {@link PythonException} (with the Python traceback),
+ * {@link WorkerCrashedException}, {@link CallTimeoutException}, {@link PoolSaturatedException},
+ * {@link PoolClosedException}, {@link StartupFailedException}, {@link PayloadTooLargeException}.
+ */
+public final class Snakepit implements AutoCloseable {
+  private final WorkerPool pool;
+
+  private Snakepit(WorkerPool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Starts a pool: the host callback server, then every worker concurrently. Returns once all
+   * workers answer Ping.
+   *
+   * @throws StartupFailedException when a worker exits or misses the start-up timeout (its message
+   *     carries the tail of the worker's stderr, e.g. the traceback of an adapter that failed to import)
+   */
+  public static Snakepit start(SnakepitConfig config) {
+    return new Snakepit(WorkerPool.start(config));
+  }
+
+  /** Starts a pool with the default config (the showcase adapter, 2 workers). */
+  public static Snakepit start() {
+    return start(SnakepitConfig.defaults());
+  }
+
+  /** Shorthand for {@link SnakepitConfig#builder()}; finish with {@code build()} and pass it to {@link #start(SnakepitConfig)}. */
+  public static SnakepitConfig.Builder builder() {
+    return SnakepitConfig.builder();
+  }
+
+  /** Runs a tool without arguments. */
+  public ToolResult execute(String tool) {
+    return execute(tool, Map.of(), CallOptions.defaults());
+  }
+
+  /**
+   * Runs a tool and waits for its result. Argument values travel as JSON (anything Jackson can
+   * write), except {@code byte[]} and {@link java.nio.ByteBuffer} values, which travel as raw bytes.
+   */
+  public ToolResult execute(String tool, Map<String, ?> arguments) {
+    return execute(tool, arguments, CallOptions.defaults());
+  }
+
+  /** Runs a tool with per-call options and waits for its result. */
+  public ToolResult execute(String tool, Map<String, ?> arguments, CallOptions options) {
+    return pool.executeSync(tool, arguments, options);
+  }
+
+  /**
+   * Runs a tool without blocking. The future fails with a {@link SnakepitException}; dependent
+   * stages run on a library callback thread, never on a transport thread. Cancelling it cancels the
+   * call (in Python too).
+   */
+  public CompletableFuture<ToolResult> executeAsync(String tool, Map<String, ?> arguments) {
+    return executeAsync(tool, arguments, CallOptions.defaults());
+  }
+
+  /** Runs a tool without blocking, with per-call options. */
+  public CompletableFuture<ToolResult> executeAsync(String tool, Map<String, ?> arguments, CallOptions options) {
+    return pool.executeAsync(tool, arguments, options);
+  }
+
+  /**
+   * Starts a streaming tool and returns its chunks as they arrive. Close the stream
+   * (try-with-resources); closing it early cancels the Python generator.
+   */
+  public ToolStream stream(String tool, Map<String, ?> arguments) {
+    return stream(tool, arguments, CallOptions.defaults());
+  }
+
+  /** Starts a streaming tool with per-call options. */
+  public ToolStream stream(String tool, Map<String, ?> arguments, CallOptions options) {
+    return pool.stream(tool, arguments, options);
+  }
+
+  /**
+   * Starts a streaming tool and hands each chunk to {@code onChunk}, serially, as it arrives. The
+   * future completes when the stream ends; cancelling it cancels the stream; if {@code onChunk}
+   * throws, the stream is cancelled and the future fails with that exception.
+   */
+  public CompletableFuture<Void> stream(String tool, Map<String, ?> arguments, CallOptions options, Consumer<StreamChunk> onChunk) {
+    return pool.stream(tool, arguments, options, onChunk);
+  }
+
+  /** The tools the workers offer, with their parameters, sorted by name. */
+  public List<ToolInfo> tools() {
+    return pool.tools();
+  }
+
+  /** A snapshot of the pool's counts. */
+  public PoolStats stats() {
+    return pool.stats();
+  }
+
+  /** The OS process ids of the live workers (for monitoring and tests). */
+  public List<Long> workerPids() {
+    return pool.workerPids();
+  }
+
+  /** The ids of the live workers. */
+  public List<String> workerIds() {
+    return pool.workerIds();
+  }
+
+  /** The pool's configuration. */
+  public SnakepitConfig config() {
+    return pool.config();
+  }
+
+  /**
+   * Stops admitting calls, fails queued ones with {@link PoolClosedException}, lets in-flight
+   * calls finish within the shutdown grace, then stops every worker (SIGTERM, then SIGKILL).
+   * Afterwards no Python process, thread, socket or temp file of this pool remains. Idempotent.
+   */
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

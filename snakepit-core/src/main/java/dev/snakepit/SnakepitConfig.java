@@ -1,0 +1,428 @@
+package dev.snakepit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable, validated configuration of a pool. Start from {@link #builder()}; derive variants with
+ * {@link #toBuilder()}. Setters reject bad values at once with a message that shows the value;
+ * cross-field rules are checked in {@link Builder#build()}.
+ */
+public final class SnakepitConfig {
+  /** The module our own worker runs: {@code python -m snakepit_bridge.server}. */
+  public static final String DEFAULT_WORKER_MODULE = "snakepit_bridge.server";
+  /** The adapter used when none is configured. */
+  public static final String SHOWCASE_ADAPTER = "snakepit_bridge.adapters.showcase.ShowcaseAdapter";
+
+  private static final Pattern ADAPTER_NAME = Pattern.compile("[A-Za-z_][\\w]*(\\.[A-Za-z_][\\w]*)+");
+  private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,39}");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final String poolName;
+  private final Path python;
+  private final String workerModule;
+  private final Path workerScript;
+  private final String adapter;
+  private final List<String> extraArguments;
+  private final List<Path> pythonPath;
+  private final Path workingDirectory;
+  private final Map<String, String> workerEnvironment;
+  private final int workers;
+  private final int workerConcurrency;
+  private final Duration startupTimeout;
+  private final Duration callTimeout;
+  private final int queueCapacity;
+  private final Duration queueTimeout;
+  private final int maxMessageSize;
+  private final Duration shutdownGrace;
+  private final Duration restartBackoffInitial;
+  private final Duration restartBackoffMax;
+
+  private SnakepitConfig(Builder b) {
+    this.poolName = b.poolName;
+    this.python = b.python != null ? b.python : PythonLocator.defaultPython();
+    this.workerModule = b.workerModule;
+    this.workerScript = b.workerScript;
+    this.adapter = b.adapter;
+    this.extraArguments = List.copyOf(b.extraArguments);
+    this.pythonPath = List.copyOf(b.pythonPath);
+    this.workingDirectory = b.workingDirectory;
+    this.workerEnvironment = Map.copyOf(b.workerEnvironment);
+    this.workers = b.workers;
+    this.workerConcurrency = b.workerConcurrency;
+    this.startupTimeout = b.startupTimeout;
+    this.callTimeout = b.callTimeout;
+    this.queueCapacity = b.queueCapacity;
+    this.queueTimeout = b.queueTimeout != null ? b.queueTimeout : b.callTimeout;
+    this.maxMessageSize = b.maxMessageSize;
+    this.shutdownGrace = b.shutdownGrace;
+    this.restartBackoffInitial = b.restartBackoffInitial;
+    this.restartBackoffMax = b.restartBackoffMax;
+  }
+
+  /** A builder with the defaults: showcase adapter, 2 workers, 30 s call timeout, 128 MiB messages. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults, unchanged. */
+  public static SnakepitConfig defaults() {
+    return builder().build();
+  }
+
+  /** A builder holding this config's values, to derive a variant. */
+  public Builder toBuilder() {
+    var b = new Builder();
+    b.poolName = poolName;
+    b.python = python;
+    b.workerModule = workerModule;
+    b.workerScript = workerScript;
+    b.adapter = adapter;
+    b.extraArguments.addAll(extraArguments);
+    b.pythonPath.addAll(pythonPath);
+    b.workingDirectory = workingDirectory;
+    b.workerEnvironment.putAll(workerEnvironment);
+    b.workers = workers;
+    b.workerConcurrency = workerConcurrency;
+    b.startupTimeout = startupTimeout;
+    b.callTimeout = callTimeout;
+    b.queueCapacity = queueCapacity;
+    b.queueTimeout = queueTimeout;
+    b.maxMessageSize = maxMessageSize;
+    b.shutdownGrace = shutdownGrace;
+    b.restartBackoffInitial = restartBackoffInitial;
+    b.restartBackoffMax = restartBackoffMax;
+    return b;
+  }
+
+  /** Name used in thread names, worker ids and logs. */
+  public String poolName() {
+    return poolName;
+  }
+
+  /** The Python interpreter that runs workers. */
+  public Path python() {
+    return python;
+  }
+
+  /** The module run with {@code -m} when no worker script is set. */
+  public String workerModule() {
+    return workerModule;
+  }
+
+  /** A script run instead of the worker module (e.g. a Snakepit {@code grpc_server.py}), or null. */
+  public Path workerScript() {
+    return workerScript;
+  }
+
+  /** The adapter class, {@code module.Class}. */
+  public String adapter() {
+    return adapter;
+  }
+
+  /** Extra command-line arguments appended to each worker's command. */
+  public List<String> extraArguments() {
+    return extraArguments;
+  }
+
+  /** Directories put on the workers' {@code PYTHONPATH}, before any inherited entries. */
+  public List<Path> pythonPath() {
+    return pythonPath;
+  }
+
+  /** The workers' working directory, or null for the JVM's. */
+  public Path workingDirectory() {
+    return workingDirectory;
+  }
+
+  /** Extra environment variables for the workers. */
+  public Map<String, String> workerEnvironment() {
+    return workerEnvironment;
+  }
+
+  /** Number of worker processes. */
+  public int workers() {
+    return workers;
+  }
+
+  /** Calls one worker runs at once (1: a worker serves one call at a time). */
+  public int workerConcurrency() {
+    return workerConcurrency;
+  }
+
+  /** How long a worker may take from spawn to answering Ping. */
+  public Duration startupTimeout() {
+    return startupTimeout;
+  }
+
+  /** Default time budget of a call, queueing included; per-call options may override it. */
+  public Duration callTimeout() {
+    return callTimeout;
+  }
+
+  /** Calls that may wait for a worker when all are busy. 0 means no queue: reject at once. */
+  public int queueCapacity() {
+    return queueCapacity;
+  }
+
+  /** Longest wait in the queue (never longer than the call's own budget). */
+  public Duration queueTimeout() {
+    return queueTimeout;
+  }
+
+  /** Largest gRPC message, in bytes, in either direction. */
+  public int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  /** How long {@code close()} lets in-flight calls finish, and workers stop after SIGTERM. */
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
+  /** First delay before restarting a worker that failed to start. */
+  public Duration restartBackoffInitial() {
+    return restartBackoffInitial;
+  }
+
+  /** Cap of the exponential restart back-off. */
+  public Duration restartBackoffMax() {
+    return restartBackoffMax;
+  }
+
+  /** The worker's command line, without the per-worker arguments the pool adds. */
+  public List<String> baseCommand() {
+    var command = new ArrayList<String>();
+    command.add(python.toString());
+    if (workerScript != null) {
+      command.add(workerScript.toString());
+    } else {
+      command.add("-m");
+      command.add(workerModule);
+    }
+    command.add("--adapter");
+    command.add(adapter);
+    return command;
+  }
+
+  @Override
+  public String toString() {
+    return "SnakepitConfig{pool=" + poolName + ", python=" + python + ", entry="
+        + (workerScript != null ? workerScript : "-m " + workerModule) + ", adapter=" + adapter + ", workers=" + workers
+        + ", workerConcurrency=" + workerConcurrency + ", callTimeout=" + callTimeout + ", queueCapacity="
+        + queueCapacity + ", maxMessageSize=" + maxMessageSize + "}";
+  }
+
+  /** Builds a {@link SnakepitConfig}; every setter validates its argument. */
+  public static final class Builder {
+    private String poolName = "snakepit";
+    private Path python;
+    private String workerModule = DEFAULT_WORKER_MODULE;
+    private Path workerScript;
+    private String adapter = SHOWCASE_ADAPTER;
+    private final List<String> extraArguments = new ArrayList<>();
+    private final List<Path> pythonPath = new ArrayList<>();
+    private Path workingDirectory;
+    private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
+    private int workers = 2;
+    private int workerConcurrency = 1;
+    private Duration startupTimeout = Duration.ofSeconds(30);
+    private Duration callTimeout = Duration.ofSeconds(30);
+    private int queueCapacity = 1024;
+    private Duration queueTimeout;
+    private int maxMessageSize = 128 * 1024 * 1024;
+    private Duration shutdownGrace = Duration.ofSeconds(5);
+    private Duration restartBackoffInitial = Duration.ofMillis(100);
+    private Duration restartBackoffMax = Duration.ofSeconds(10);
+
+    private Builder() {}
+
+    /** Name used in thread names, worker ids and logs: letters, digits, {@code _ . -}, at most 40. */
+    public Builder poolName(String name) {
+      Objects.requireNonNull(name, "poolName");
+      if (!POOL_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("poolName must be 1-40 letters, digits, '_', '.' or '-', was '" + name + "'");
+      }
+      this.poolName = name;
+      return this;
+    }
+
+    /** The Python interpreter. Default: {@code SNAKEPIT_PYTHON}, else the repo's {@code .venv}, else {@code python3}. */
+    public Builder python(Path python) {
+      this.python = Objects.requireNonNull(python, "python");
+      return this;
+    }
+
+    /** The module run with {@code -m}; default {@value #DEFAULT_WORKER_MODULE}. Clears any worker script. */
+    public Builder workerModule(String module) {
+      Objects.requireNonNull(module, "workerModule");
+      if (!module.matches("[A-Za-z_][\\w]*(\\.[A-Za-z_][\\w]*)*")) {
+        throw new IllegalArgumentException("workerModule must be a dotted Python module name, was '" + module + "'");
+      }
+      this.workerModule = module;
+      this.workerScript = null;
+      return this;
+    }
+
+    /** Runs this script instead of the worker module, e.g. a Snakepit {@code grpc_server.py}. */
+    public Builder workerScript(Path script) {
+      this.workerScript = Objects.requireNonNull(script, "workerScript");
+      return this;
+    }
+
+    /** The adapter class as {@code module.Class}. */
+    public Builder adapter(String adapter) {
+      Objects.requireNonNull(adapter, "adapter");
+      if (!ADAPTER_NAME.matcher(adapter).matches()) {
+        throw new IllegalArgumentException(
+            "adapter must be a dotted path 'module.Class' (e.g. 'my_pkg.adapters.MyAdapter'), was '" + adapter + "'");
+      }
+      this.adapter = adapter;
+      return this;
+    }
+
+    /** Extra arguments appended to each worker's command line. */
+    public Builder extraArguments(List<String> arguments) {
+      Objects.requireNonNull(arguments, "extraArguments");
+      arguments.forEach(a -> Objects.requireNonNull(a, "extraArguments element"));
+      this.extraArguments.clear();
+      this.extraArguments.addAll(arguments);
+      return this;
+    }
+
+    /** Adds a directory to the workers' {@code PYTHONPATH}. */
+    public Builder addPythonPath(Path directory) {
+      this.pythonPath.add(Objects.requireNonNull(directory, "pythonPath").toAbsolutePath());
+      return this;
+    }
+
+    /** The workers' working directory. */
+    public Builder workingDirectory(Path directory) {
+      Objects.requireNonNull(directory, "workingDirectory");
+      if (!Files.isDirectory(directory)) {
+        throw new IllegalArgumentException("workingDirectory must be an existing directory, was '" + directory + "'");
+      }
+      this.workingDirectory = directory;
+      return this;
+    }
+
+    /** Sets one environment variable for the workers. */
+    public Builder workerEnvironment(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (!ENV_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("environment variable name must match [A-Za-z_][A-Za-z0-9_]*, was '" + name + "'");
+      }
+      this.workerEnvironment.put(name, value);
+      return this;
+    }
+
+    /** Sets environment variables for the workers. */
+    public Builder workerEnvironment(Map<String, String> environment) {
+      Objects.requireNonNull(environment, "workerEnvironment").forEach(this::workerEnvironment);
+      return this;
+    }
+
+    /** Number of worker processes, 1 to 256. */
+    public Builder workers(int workers) {
+      if (workers < 1 || workers > 256) {
+        throw new IllegalArgumentException("workers must be between 1 and 256, was " + workers);
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /** Calls one worker runs at once, 1 to 1024 (default 1). */
+    public Builder workerConcurrency(int concurrency) {
+      if (concurrency < 1 || concurrency > 1024) {
+        throw new IllegalArgumentException("workerConcurrency must be between 1 and 1024, was " + concurrency);
+      }
+      this.workerConcurrency = concurrency;
+      return this;
+    }
+
+    /** Time a worker may take to become ready (default 30 s). */
+    public Builder startupTimeout(Duration timeout) {
+      this.startupTimeout = positive("startupTimeout", timeout);
+      return this;
+    }
+
+    /** Default time budget of a call, queueing included (default 30 s). */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = positive("callTimeout", timeout);
+      return this;
+    }
+
+    /** Calls that may wait when every worker is busy, 0 to 1,000,000 (default 1024). */
+    public Builder queueCapacity(int capacity) {
+      if (capacity < 0 || capacity > 1_000_000) {
+        throw new IllegalArgumentException("queueCapacity must be between 0 and 1000000, was " + capacity);
+      }
+      this.queueCapacity = capacity;
+      return this;
+    }
+
+    /** Longest wait for a free worker (default: the call timeout). */
+    public Builder queueTimeout(Duration timeout) {
+      this.queueTimeout = positive("queueTimeout", timeout);
+      return this;
+    }
+
+    /** Largest message in bytes, 1 MiB to 2 GiB - 1 (default 128 MiB). */
+    public Builder maxMessageSize(int bytes) {
+      if (bytes < 1024 * 1024) {
+        throw new IllegalArgumentException("maxMessageSize must be at least 1048576 (1 MiB), was " + bytes);
+      }
+      this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /** Grace period for in-flight calls on close and for workers after SIGTERM (default 5 s). */
+    public Builder shutdownGrace(Duration grace) {
+      Objects.requireNonNull(grace, "shutdownGrace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("shutdownGrace must not be negative, was " + grace);
+      }
+      this.shutdownGrace = grace;
+      return this;
+    }
+
+    /** Restart back-off: first delay and cap (defaults 100 ms and 10 s). */
+    public Builder restartBackoff(Duration initial, Duration max) {
+      this.restartBackoffInitial = positive("restartBackoff initial", initial);
+      this.restartBackoffMax = positive("restartBackoff max", max);
+      return this;
+    }
+
+    /** Validates cross-field rules and builds the config. */
+    public SnakepitConfig build() {
+      if (queueTimeout != null && queueTimeout.compareTo(callTimeout) > 0) {
+        throw new IllegalArgumentException(
+            "queueTimeout (" + queueTimeout + ") must not exceed callTimeout (" + callTimeout + ")");
+      }
+      if (restartBackoffInitial.compareTo(restartBackoffMax) > 0) {
+        throw new IllegalArgumentException("restartBackoff initial (" + restartBackoffInitial
+            + ") must not exceed its max (" + restartBackoffMax + ")");
+      }
+      if (workerScript != null && !Files.isRegularFile(workerScript)) {
+        throw new IllegalArgumentException("workerScript must be an existing file, was '" + workerScript + "'");
+      }
+      return new SnakepitConfig(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isZero() || value.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.snakepit.internal.pool;
+
+import dev.snakepit.SnakepitException;
+import dev.snakepit.StreamChunk;
+import dev.snakepit.TransportException;
+import dev.snakepit.internal.transport.ChunkListener;
+import dev.snakepit.internal.transport.StreamCall;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/** A streaming call whose chunks go to a callback, one at a time, asking for the next after each. */
+final class CallbackStream implements ChunkListener {
+  private final WorkerPool pool;
+  private final PooledWorker worker;
+  private final String toolName;
+  private final Duration budget;
+  private final Consumer<StreamChunk> onChunk;
+  private final CompletableFuture<Void> done;
+  private final AtomicBoolean released = new AtomicBoolean();
+  private volatile StreamCall call;
+
+  CallbackStream(WorkerPool pool, PooledWorker worker, String toolName, Duration budget, Consumer<StreamChunk> onChunk,
+      CompletableFuture<Void> done) {
+    this.pool = pool;
+    this.worker = worker;
+    this.toolName = toolName;
+    this.budget = budget;
+    this.onChunk = onChunk;
+    this.done = done;
+    // Cancelling the caller's future cancels the stream in Python.
+    done.whenComplete((r, e) -> {
+      if (done.isCancelled() && call != null) {
+        call.cancel("cancelled by the caller");
+        release(true);
+      }
+    });
+  }
+
+  void start(StreamCall call) {
+    this.call = call;
+  }
+
+  @Override
+  public void onChunk(StreamChunk chunk) {
+    if (done.isDone()) {
+      return;
+    }
+    try {
+      onChunk.accept(chunk);
+    } catch (RuntimeException e) {
+      call.cancel("the chunk callback threw");
+      release(true);
+      done.completeExceptionally(e);
+      return;
+    }
+    call.request(1);
+  }
+
+  @Override
+  public void onError(RuntimeException error) {
+    release(true);
+    if (error instanceof SnakepitException se && !(se instanceof TransportException)) {
+      done.completeExceptionally(se);
+      return;
+    }
+    pool.translateStreamErrorAsync(error, worker, toolName, budget)
+        .whenComplete((r, e) -> done.completeExceptionally(e == null ? error : WorkerPool.unwrap(e)));
+  }
+
+  @Override
+  public void onCompleted() {
+    release(false);
+    done.complete(null);
+  }
+
+  private void release(boolean failed) {
+    if (released.compareAndSet(false, true)) {
+      pool.releaseStream(worker, failed);
+    }
+  }
+}

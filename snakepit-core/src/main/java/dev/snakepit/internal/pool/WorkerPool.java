@@ -1,0 +1,857 @@
+package dev.snakepit.internal.pool;
+
+import dev.snakepit.CallOptions;
+import dev.snakepit.CallTimeoutException;
+import dev.snakepit.PoolClosedException;
+import dev.snakepit.PoolSaturatedException;
+import dev.snakepit.PoolStats;
+import dev.snakepit.SnakepitConfig;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.StartupFailedException;
+import dev.snakepit.StreamChunk;
+import dev.snakepit.ToolInfo;
+import dev.snakepit.ToolResult;
+import dev.snakepit.ToolStream;
+import dev.snakepit.TransportException;
+import dev.snakepit.WorkerCrashedException;
+import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.codec.ArgumentEncoder;
+import dev.snakepit.internal.codec.ErrorDecoder;
+import dev.snakepit.internal.host.HostBridgeServer;
+import dev.snakepit.internal.host.SessionStore;
+import dev.snakepit.internal.host.ToolCatalog;
+import dev.snakepit.internal.process.LaunchSpec;
+import dev.snakepit.internal.process.WorkerProcess;
+import dev.snakepit.internal.transport.RemoteToolError;
+import dev.snakepit.internal.transport.ToolRequest;
+import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.grpc.AuthToken;
+import dev.snakepit.internal.transport.grpc.GrpcTransportFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool: worker processes, dispatch to the least-busy worker, a bounded FIFO wait queue, crash
+ * replacement with back-off, and an orderly close. The pool talks to workers only through the
+ * transport interface.
+ */
+public final class WorkerPool implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  /** How long to wait for a dead worker's exit status when its connection drops. */
+  private static final Duration CRASH_CONFIRMATION = Duration.ofSeconds(2);
+
+  private final SnakepitConfig config;
+  private final String runId;
+  private final Path runDirectory;
+  private final AuthToken token = AuthToken.random();
+  private final SessionStore sessions = new SessionStore();
+  private final ToolCatalog catalog = new ToolCatalog();
+  private final HostBridgeServer hostServer;
+  private final TransportFactory transports;
+  private final ScheduledExecutorService timer;
+  /** Spawns every worker from one long-lived thread: Linux ties parent-death signals to the spawning thread. */
+  private final ExecutorService launcher;
+  private final ExecutorService callbacks;
+  private final Thread shutdownHook;
+
+  // ---- state guarded by lock ----
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition idle = lock.newCondition();
+  private final List<PooledWorker> workers = new ArrayList<>();
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final int[] generations;
+  private int starting;
+  private boolean closing;
+
+  // ---- counters ----
+  private final AtomicLong completedCalls = new AtomicLong();
+  private final AtomicLong failedCalls = new AtomicLong();
+  private final AtomicLong restarts = new AtomicLong();
+  private final AtomicLong crashes = new AtomicLong();
+
+  private WorkerPool(SnakepitConfig config) throws IOException {
+    this.config = config;
+    this.runId = config.poolName() + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
+    this.runDirectory = Files.createTempDirectory("snakepit-" + runId + "-");
+    this.generations = new int[config.workers()];
+    this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
+    this.launcher = Executors.newSingleThreadExecutor(new NamedThreadFactory(config.poolName(), "launcher"));
+    this.callbacks = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
+    this.transports = new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
+        Math.min(2, Runtime.getRuntime().availableProcessors()));
+    // Workers written for Snakepit do not send our token; accept token-less calls only for them.
+    this.hostServer = new HostBridgeServer(config.poolName(), token, config.workerScript() == null,
+        config.maxMessageSize(), sessions, catalog);
+    this.shutdownHook = new Thread(this::closeFromHook, NamedThreadFactory.PREFIX + config.poolName() + "-shutdown");
+  }
+
+  /** Starts a pool: the host server, then every worker concurrently. Fails if any worker fails to start. */
+  public static WorkerPool start(SnakepitConfig config) {
+    WorkerPool pool;
+    try {
+      pool = new WorkerPool(config);
+    } catch (IOException e) {
+      throw new StartupFailedException("-", "cannot create the pool's run directory: " + e.getMessage(), null, null, e);
+    }
+    try {
+      pool.startAll();
+      Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
+      return pool;
+    } catch (RuntimeException e) {
+      pool.releaseResources();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    var futures = new ArrayList<CompletableFuture<PooledWorker>>();
+    lock.lock();
+    try {
+      starting = config.workers();
+    } finally {
+      lock.unlock();
+    }
+    for (int slot = 0; slot < config.workers(); slot++) {
+      int s = slot;
+      futures.add(CompletableFuture.supplyAsync(() -> startWorker(s), callbacks));
+    }
+    SnakepitException failure = null;
+    var started = new ArrayList<PooledWorker>();
+    for (var future : futures) {
+      try {
+        started.add(future.join());
+      } catch (CompletionException e) {
+        var cause = e.getCause() instanceof SnakepitException se ? se
+            : new StartupFailedException("-", String.valueOf(e.getCause()), null, null, e.getCause());
+        if (failure == null) {
+          failure = cause;
+        } else {
+          failure.addSuppressed(cause);
+        }
+      }
+    }
+    if (failure != null) {
+      started.forEach(w -> stopWorker(w, Duration.ZERO));
+      throw failure;
+    }
+    lock.lock();
+    try {
+      starting = 0;
+      for (var worker : started) {
+        workers.add(worker);
+        watchExit(worker);
+      }
+    } finally {
+      lock.unlock();
+    }
+    LOG.info("Pool {} ready: {} workers ({})", config.poolName(), started.size(),
+        started.stream().map(w -> w.id + "/pid " + w.process.pid()).collect(Collectors.joining(", ")));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Worker start and stop
+  // ---------------------------------------------------------------------------------------------
+
+  private PooledWorker startWorker(int slot) {
+    int generation;
+    synchronized (generations) {
+      generation = ++generations[slot];
+    }
+    var workerId = config.poolName() + "-w" + (slot + 1) + "-g" + generation;
+    var spec = new LaunchSpec(workerId, command(), environment(workerId), config.workingDirectory(),
+        runDirectory.resolve(workerId + ".ready"), config.shutdownGrace());
+    WorkerProcess process;
+    try {
+      process = launcher.submit(() -> WorkerProcess.start(spec, config.poolName())).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new StartupFailedException(workerId, e.getCause().toString(), null, null, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupFailedException(workerId, "interrupted while spawning", null, null, e);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      throw new PoolClosedException(null, "the pool closed while starting " + workerId);
+    }
+    long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    try {
+      int port = process.awaitReady(config.startupTimeout());
+      var transport = transports.connect("127.0.0.1", port, workerId);
+      try {
+        var remaining = Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(500)));
+        transport.ping(remaining).get(remaining.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException | InterruptedException e) {
+        transport.close();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        var cause = e instanceof ExecutionException ? e.getCause() : e;
+        throw new StartupFailedException(workerId, "wrote its ready file (port " + port + ") but did not answer Ping: " + cause,
+            process.exitCode(), process.stderrTail(), cause);
+      }
+      LOG.debug("Worker {} ready (pid {}, port {}, {} ms)", workerId, process.pid(), port, process.age().toMillis());
+      return new PooledWorker(slot, generation, workerId, process, transport);
+    } catch (RuntimeException e) {
+      process.stop(Duration.ZERO);
+      throw e;
+    }
+  }
+
+  private List<String> command() {
+    var command = new ArrayList<>(config.baseCommand());
+    command.addAll(List.of("--port", "0", "--snakepit-run-id", runId));
+    command.addAll(config.extraArguments());
+    return command;
+  }
+
+  private Map<String, String> environment(String workerId) {
+    var env = new HashMap<String, String>();
+    env.put("SNAKEPIT_GRPC_ADDRESS", hostServer.address());
+    env.put("SNAKEPIT_READY_FILE", runDirectory.resolve(workerId + ".ready").toString());
+    env.put("SNAKEPIT_AUTH_TOKEN", token.value());
+    env.put("SNAKEPIT_WORKER_ID", workerId);
+    env.put("SNAKEPIT_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    env.put("SNAKEPIT_PARENT_WATCH", "stdin");
+    env.put("SNAKEPIT_MAX_MESSAGE_BYTES", Integer.toString(config.maxMessageSize()));
+    env.put("SNAKEPIT_SHUTDOWN_GRACE_MS", Long.toString(config.shutdownGrace().toMillis()));
+    env.put("SNAKEPIT_HEARTBEAT_CONFIG",
+        "{\"enabled\":true,\"interval_ms\":2000,\"timeout_ms\":10000,\"max_missed_heartbeats\":3,"
+            + "\"initial_delay_ms\":2000,\"jitter_ms\":500,\"dependent\":true}");
+    env.put("PYTHONUNBUFFERED", "1");
+    for (var threads : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")) {
+      env.put(threads, "1");
+    }
+    if (!config.pythonPath().isEmpty()) {
+      var path = config.pythonPath().stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
+      var inherited = System.getenv("PYTHONPATH");
+      env.put("PYTHONPATH", inherited == null || inherited.isBlank() ? path : path + java.io.File.pathSeparator + inherited);
+    }
+    env.putAll(config.workerEnvironment());
+    return env;
+  }
+
+  private void watchExit(PooledWorker worker) {
+    worker.process.onExit().thenAcceptAsync(code -> onWorkerExit(worker, code), callbacks);
+  }
+
+  private void onWorkerExit(PooledWorker worker, int exitCode) {
+    boolean replace;
+    lock.lock();
+    try {
+      boolean expected = worker.state == PooledWorker.State.RETIRING || closing;
+      worker.state = PooledWorker.State.DEAD;
+      workers.remove(worker);
+      replace = !expected;
+      if (replace) {
+        starting++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    catalog.forget(worker.id);
+    worker.transport.close();
+    if (replace) {
+      crashes.incrementAndGet();
+      worker.process.awaitPumps();
+      LOG.warn("Worker {} (pid {}) died unexpectedly: {}; starting a replacement. Last stderr lines:\n{}",
+          worker.id, worker.process.pid(), describeExit(exitCode), worker.process.stderrTail());
+      scheduleRestart(worker.slot, 0);
+    }
+  }
+
+  private void scheduleRestart(int slot, int attempt) {
+    long delayMs = 0;
+    if (attempt > 0) {
+      long base = config.restartBackoffInitial().toMillis() << Math.min(attempt - 1, 20);
+      long capped = Math.min(base, config.restartBackoffMax().toMillis());
+      // Jitter keeps workers that failed together from retrying together.
+      delayMs = (long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+    }
+    try {
+      timer.schedule(() -> callbacks.execute(() -> restart(slot, attempt)), delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The pool is closing.
+    }
+  }
+
+  private void restart(int slot, int attempt) {
+    if (isClosing()) {
+      decrementStarting();
+      return;
+    }
+    PooledWorker worker;
+    try {
+      worker = startWorker(slot);
+    } catch (RuntimeException e) {
+      if (isClosing()) {
+        decrementStarting();
+        return;
+      }
+      LOG.warn("Restart of worker slot {} failed (attempt {}): {}", slot + 1, attempt + 1, e.getMessage());
+      scheduleRestart(slot, attempt + 1);
+      return;
+    }
+    List<Runnable> handOffs;
+    lock.lock();
+    try {
+      starting--;
+      if (closing) {
+        handOffs = List.of();
+      } else {
+        workers.add(worker);
+        handOffs = handOff(worker);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (isClosing()) {
+      stopWorker(worker, Duration.ZERO);
+      return;
+    }
+    restarts.incrementAndGet();
+    watchExit(worker);
+    LOG.info("Worker {} started as a replacement (pid {})", worker.id, worker.process.pid());
+    handOffs.forEach(Runnable::run);
+  }
+
+  private void decrementStarting() {
+    lock.lock();
+    try {
+      starting--;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean isClosing() {
+    lock.lock();
+    try {
+      return closing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void stopWorker(PooledWorker worker, Duration grace) {
+    lock.lock();
+    try {
+      if (worker.state != PooledWorker.State.DEAD) {
+        worker.state = PooledWorker.State.RETIRING;
+      }
+    } finally {
+      lock.unlock();
+    }
+    worker.transport.close();
+    worker.process.stop(grace);
+    catalog.forget(worker.id);
+  }
+
+  static String describeExit(int exitCode) {
+    return exitCode > 128 ? "killed by signal " + (exitCode - 128) : "exit code " + exitCode;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dispatch: least-busy worker, bounded FIFO queue
+  // ---------------------------------------------------------------------------------------------
+
+  /** A call waiting for a worker. */
+  private static final class Waiter {
+    final String toolName;
+    final CompletableFuture<PooledWorker> future = new CompletableFuture<>();
+    ScheduledFuture<?> timeout;
+
+    Waiter(String toolName) {
+      this.toolName = toolName;
+    }
+  }
+
+  private CompletableFuture<PooledWorker> acquire(String toolName, long deadlineNanos, Duration budget) {
+    lock.lock();
+    try {
+      if (closing) {
+        return CompletableFuture.failedFuture(new PoolClosedException(toolName, null));
+      }
+      var worker = leastBusy();
+      if (worker != null) {
+        worker.inFlight++;
+        return CompletableFuture.completedFuture(worker);
+      }
+      if (waiters.size() >= config.queueCapacity()) {
+        return CompletableFuture.failedFuture(saturated(toolName, PoolSaturatedException.Reason.QUEUE_FULL, null));
+      }
+      var waiter = new Waiter(toolName);
+      waiters.addLast(waiter);
+      long budgetLeft = deadlineNanos - System.nanoTime();
+      long queueWait = Math.min(budgetLeft, config.queueTimeout().toNanos());
+      boolean budgetBound = budgetLeft <= config.queueTimeout().toNanos();
+      waiter.timeout = timer.schedule(() -> expire(waiter, budgetBound, budget), Math.max(0, queueWait), TimeUnit.NANOSECONDS);
+      return waiter.future;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void expire(Waiter waiter, boolean budgetBound, Duration budget) {
+    SnakepitException error;
+    lock.lock();
+    try {
+      if (!waiters.remove(waiter)) {
+        return;
+      }
+      error = budgetBound
+          ? new CallTimeoutException(waiter.toolName, null, budget, CallTimeoutException.Phase.QUEUED,
+              "Counts: workers=" + workers.size() + ", busy=" + busyCount() + ", queued=" + waiters.size() + ".")
+          : saturated(waiter.toolName, PoolSaturatedException.Reason.QUEUE_TIMEOUT, "waited " + config.queueTimeout().toMillis() + " ms");
+    } finally {
+      lock.unlock();
+    }
+    waiter.future.completeExceptionally(error);
+  }
+
+  private PoolSaturatedException saturated(String toolName, PoolSaturatedException.Reason reason, String detail) {
+    return new PoolSaturatedException(toolName, reason, workers.size(), busyCount(), waiters.size(), config.queueCapacity(), detail);
+  }
+
+  private PooledWorker leastBusy() {
+    PooledWorker best = null;
+    for (var worker : workers) {
+      if (worker.state == PooledWorker.State.READY && worker.inFlight < config.workerConcurrency()
+          && (best == null || worker.inFlight < best.inFlight)) {
+        best = worker;
+      }
+    }
+    return best;
+  }
+
+  private int busyCount() {
+    int busy = 0;
+    for (var worker : workers) {
+      busy += worker.inFlight;
+    }
+    return busy;
+  }
+
+  private void release(PooledWorker worker) {
+    List<Runnable> handOffs;
+    lock.lock();
+    try {
+      worker.inFlight--;
+      worker.completedCalls++;
+      handOffs = worker.state == PooledWorker.State.READY ? handOff(worker) : List.of();
+      if (busyCount() == 0) {
+        idle.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    handOffs.forEach(Runnable::run);
+  }
+
+  /** Gives the worker's free capacity to queued calls; returns completions to run after unlocking. */
+  private List<Runnable> handOff(PooledWorker worker) {
+    List<Runnable> completions = new ArrayList<>();
+    while (worker.inFlight < config.workerConcurrency() && !waiters.isEmpty()) {
+      var waiter = waiters.pollFirst();
+      if (waiter.future.isDone()) {
+        continue;
+      }
+      waiter.timeout.cancel(false);
+      worker.inFlight++;
+      completions.add(() -> {
+        if (!waiter.future.complete(worker)) {
+          release(worker);
+        }
+      });
+    }
+    return completions;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Calls
+  // ---------------------------------------------------------------------------------------------
+
+  /** Runs a tool; the future completes on a transport thread. */
+  public CompletableFuture<ToolResult> execute(String toolName, Map<String, ?> arguments, CallOptions options) {
+    var budget = options.timeoutOverride().orElse(config.callTimeout());
+    long deadline = System.nanoTime() + budget.toNanos();
+    ToolRequest request;
+    try {
+      request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
+    } catch (SnakepitException e) {
+      failedCalls.incrementAndGet();
+      return CompletableFuture.failedFuture(e);
+    }
+    // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
+    var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
+    var acquired = acquire(toolName, deadline, budget);
+    pending.set(acquired);
+    var outcome = acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set))
+        .whenComplete((result, error) -> (error == null ? completedCalls : failedCalls).incrementAndGet());
+    var call = new CompletableFuture<ToolResult>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        var inner = pending.get();
+        if (inner != null) {
+          inner.cancel(mayInterruptIfRunning);
+        }
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
+    outcome.whenComplete((result, error) -> {
+      if (error != null) {
+        call.completeExceptionally(unwrap(error));
+      } else {
+        call.complete(result);
+      }
+    });
+    return call;
+  }
+
+  /** Runs a tool and hands the caller's continuations to a callback thread, never a transport thread. */
+  public CompletableFuture<ToolResult> executeAsync(String toolName, Map<String, ?> arguments, CallOptions options) {
+    var internal = execute(toolName, arguments, options);
+    var external = new CompletableFuture<ToolResult>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        internal.cancel(mayInterruptIfRunning);
+        return super.cancel(mayInterruptIfRunning);
+      }
+    };
+    internal.whenCompleteAsync((result, error) -> {
+      if (error != null) {
+        external.completeExceptionally(unwrap(error));
+      } else {
+        external.complete(result);
+      }
+    }, callbacks);
+    return external;
+  }
+
+  /** Runs a tool and waits for its result, rethrowing failures as {@link SnakepitException}s. */
+  public ToolResult executeSync(String toolName, Map<String, ?> arguments, CallOptions options) {
+    return await(execute(toolName, arguments, options), toolName);
+  }
+
+  private CompletableFuture<ToolResult> runOn(PooledWorker worker, ToolRequest request, long deadline, Duration budget,
+      Consumer<CompletableFuture<?>> onStarted) {
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      release(worker);
+      return CompletableFuture.failedFuture(
+          new CallTimeoutException(request.toolName(), worker.id, budget, CallTimeoutException.Phase.QUEUED, null));
+    }
+    var call = worker.transport.execute(request, Duration.ofNanos(remaining));
+    onStarted.accept(call);
+    return call.handle((response, error) -> {
+      release(worker);
+      if (error != null) {
+        return translate(unwrap(error), worker, request.toolName(), budget);
+      }
+      return CompletableFuture.completedFuture(toResult(response, worker, request.toolName()));
+    }).thenCompose(f -> f);
+  }
+
+  private ToolResult toResult(ToolResponse response, PooledWorker worker, String toolName) {
+    if (!response.success()) {
+      throw ErrorDecoder.decode(response.errorJson(), toolName, worker.id);
+    }
+    var workerId = response.metadata().getOrDefault("snakepit.worker_id", worker.id);
+    return new ToolResult(toolName, response.resultJson(), response.binaryResult(), workerId,
+        Duration.ofMillis(response.executionTimeMs()), response.metadata());
+  }
+
+  /** Maps a transport failure; a dropped connection to a dead process becomes a worker-crashed error. */
+  private CompletableFuture<ToolResult> translate(Throwable error, PooledWorker worker, String toolName, Duration budget) {
+    if (error instanceof RemoteToolError remote) {
+      return CompletableFuture.failedFuture(ErrorDecoder.decode(remote.errorJson(), toolName, worker.id));
+    }
+    if (error instanceof CallTimeoutException timeout && !timeout.timeout().equals(budget)) {
+      return CompletableFuture.failedFuture(
+          new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.RUNNING, null));
+    }
+    if (error instanceof TransportException transport && isConnectionLoss(transport.status())) {
+      return worker.process.onExit()
+          .orTimeout(CRASH_CONFIRMATION.toMillis(), TimeUnit.MILLISECONDS)
+          .handle((code, notDead) -> {
+            if (notDead != null) {
+              throw transport;
+            }
+            worker.process.awaitPumps();
+            throw crashed(worker, toolName, code);
+          });
+    }
+    return CompletableFuture.failedFuture(error);
+  }
+
+  private static boolean isConnectionLoss(String status) {
+    return "UNAVAILABLE".equals(status) || "CANCELLED".equals(status) || "INTERNAL".equals(status) || "UNKNOWN".equals(status);
+  }
+
+  private static WorkerCrashedException crashed(PooledWorker worker, String toolName, int code) {
+    Integer signal = code > 128 ? code - 128 : null;
+    Integer exit = code > 128 ? null : code;
+    return new WorkerCrashedException(toolName, worker.id, exit, signal, worker.process.stderrTail());
+  }
+
+  private Map<String, String> metadata(CallOptions options, Duration budget) {
+    var metadata = new HashMap<>(options.metadata());
+    metadata.put("timeout_ms", Long.toString(budget.toMillis()));
+    return metadata;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Streaming
+  // ---------------------------------------------------------------------------------------------
+
+  /** Starts a streaming call and returns its chunks as an iterator. */
+  public ToolStream stream(String toolName, Map<String, ?> arguments, CallOptions options) {
+    var budget = options.timeoutOverride().orElse(config.callTimeout());
+    long deadline = System.nanoTime() + budget.toNanos();
+    var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
+    var worker = await(acquire(toolName, deadline, budget), toolName);
+    var stream = new ChunkIterator(this, worker, request.toolName(), budget, deadline);
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      stream.close();
+      throw new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.QUEUED, null);
+    }
+    stream.start(worker.transport.stream(request, Duration.ofNanos(remaining), ChunkIterator.BUFFER, stream.listener()));
+    return stream;
+  }
+
+  /** Starts a streaming call that hands each chunk to {@code onChunk} (serially, on a transport thread). */
+  public CompletableFuture<Void> stream(String toolName, Map<String, ?> arguments, CallOptions options, Consumer<StreamChunk> onChunk) {
+    var budget = options.timeoutOverride().orElse(config.callTimeout());
+    long deadline = System.nanoTime() + budget.toNanos();
+    ToolRequest request;
+    try {
+      request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
+    } catch (SnakepitException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return acquire(toolName, deadline, budget).thenCompose(worker -> {
+      var done = new CompletableFuture<Void>();
+      var callback = new CallbackStream(this, worker, toolName, budget, onChunk, done);
+      long remaining = Math.max(1, deadline - System.nanoTime());
+      callback.start(worker.transport.stream(request, Duration.ofNanos(remaining), 1, callback));
+      return done;
+    });
+  }
+
+  /** Releases a streaming call's worker (called once per stream). */
+  void releaseStream(PooledWorker worker, boolean failed) {
+    (failed ? failedCalls : completedCalls).incrementAndGet();
+    release(worker);
+  }
+
+  /** Translates a stream failure synchronously (the consumer thread may wait for the crash to be confirmed). */
+  SnakepitException translateStreamError(RuntimeException error, PooledWorker worker, String toolName, Duration budget) {
+    try {
+      translate(error, worker, toolName, budget).join();
+      return new TransportException(toolName, worker.id, "UNKNOWN", "Stream of '" + toolName + "' failed", error);
+    } catch (CompletionException e) {
+      return (SnakepitException) unwrap(e);
+    }
+  }
+
+  CompletableFuture<Void> translateStreamErrorAsync(RuntimeException error, PooledWorker worker, String toolName, Duration budget) {
+    return translate(error, worker, toolName, budget).thenApply(r -> (Void) null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Introspection
+  // ---------------------------------------------------------------------------------------------
+
+  /** The Python tools the workers registered, sorted by name. */
+  public List<ToolInfo> tools() {
+    return catalog.tools();
+  }
+
+  /** A snapshot of the pool's counts. */
+  public PoolStats stats() {
+    lock.lock();
+    try {
+      return new PoolStats(workers.size(), starting, busyCount(), waiters.size(), completedCalls.get(), failedCalls.get(),
+          restarts.get(), crashes.get());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The OS process ids of the live workers. */
+  public List<Long> workerPids() {
+    lock.lock();
+    try {
+      return workers.stream().map(w -> w.process.pid()).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Worker ids of the live workers. */
+  public List<String> workerIds() {
+    lock.lock();
+    try {
+      return workers.stream().sorted(Comparator.comparingInt(w -> w.slot)).map(w -> w.id).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The run id passed to every worker. */
+  public String runId() {
+    return runId;
+  }
+
+  /** The pool's configuration. */
+  public SnakepitConfig config() {
+    return config;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Close
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Stops admitting calls, fails queued ones, lets in-flight calls finish within the shutdown grace,
+   * then stops every worker (SIGTERM, then SIGKILL) and releases threads, sockets and files.
+   */
+  @Override
+  public void close() {
+    List<Waiter> abandoned;
+    lock.lock();
+    try {
+      if (closing) {
+        return;
+      }
+      closing = true;
+      abandoned = new ArrayList<>(waiters);
+      waiters.clear();
+      long waitNanos = config.shutdownGrace().toNanos();
+      while (busyCount() > 0 && waitNanos > 0) {
+        try {
+          waitNanos = idle.awaitNanos(waitNanos);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    abandoned.forEach(w -> {
+      w.timeout.cancel(false);
+      w.future.completeExceptionally(new PoolClosedException(w.toolName, "closed while the call was queued"));
+    });
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running or ran.
+    }
+    releaseResources();
+    LOG.info("Pool {} closed ({} calls completed, {} failed)", config.poolName(), completedCalls.get(), failedCalls.get());
+  }
+
+  private void closeFromHook() {
+    LOG.info("JVM shutting down: closing pool {}", config.poolName());
+    close();
+  }
+
+  private void releaseResources() {
+    List<PooledWorker> toStop;
+    lock.lock();
+    try {
+      closing = true;
+      toStop = new ArrayList<>(workers);
+    } finally {
+      lock.unlock();
+    }
+    var stops = toStop.stream()
+        .map(w -> CompletableFuture.runAsync(() -> stopWorker(w, config.shutdownGrace()), callbacks))
+        .toList();
+    stops.forEach(CompletableFuture::join);
+    timer.shutdownNow();
+    launcher.shutdownNow();
+    hostServer.close();
+    transports.close();
+    callbacks.shutdown();
+    try {
+      timer.awaitTermination(2, TimeUnit.SECONDS);
+      launcher.awaitTermination(2, TimeUnit.SECONDS);
+      callbacks.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    deleteRunDirectory();
+  }
+
+  private void deleteRunDirectory() {
+    try (Stream<Path> files = Files.walk(runDirectory)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          LOG.debug("Could not delete {}", p, e);
+        }
+      });
+    } catch (IOException e) {
+      LOG.debug("Could not clean {}", runDirectory, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+  // ---------------------------------------------------------------------------------------------
+
+  static Throwable unwrap(Throwable error) {
+    var current = error;
+    while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  static <T> T await(CompletableFuture<T> future, String toolName) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      var cause = unwrap(e);
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new TransportException(toolName, null, "UNKNOWN", "Call to '" + toolName + "' failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new TransportException(toolName, null, "CANCELLED", "Interrupted while waiting for '" + toolName + "'; the call was cancelled.", e);
+    }
+  }
+}

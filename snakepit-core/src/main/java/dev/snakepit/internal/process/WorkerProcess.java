@@ -1,0 +1,226 @@
+package dev.snakepit.internal.process;
+
+import dev.snakepit.StartupFailedException;
+import dev.snakepit.internal.NamedThreadFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Python worker process: spawn, readiness via the ready file, output pumps with a stderr tail,
+ * and termination (SIGTERM, grace, then SIGKILL of the process and its descendants).
+ */
+public final class WorkerProcess {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.snakepit.worker");
+
+  private final LaunchSpec spec;
+  private final Process process;
+  private final OutputTail stderrTail = new OutputTail(60, 8192);
+  private final Thread stdoutPump;
+  private final Thread stderrPump;
+  private final long startNanos = System.nanoTime();
+
+  private WorkerProcess(LaunchSpec spec, Process process, String poolName) {
+    this.spec = spec;
+    this.process = process;
+    this.stdoutPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stdout",
+        () -> pump(process.getInputStream(), null, "stdout"));
+    this.stderrPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stderr",
+        () -> pump(process.getErrorStream(), stderrTail, "stderr"));
+  }
+
+  /** Spawns the process. Call from a long-lived thread: Linux parent-death signals follow the spawning thread. */
+  public static WorkerProcess start(LaunchSpec spec, String poolName) {
+    var builder = new ProcessBuilder(spec.command());
+    builder.environment().putAll(spec.environment());
+    if (spec.workingDirectory() != null) {
+      builder.directory(spec.workingDirectory().toFile());
+    }
+    // stdin stays an open pipe: the worker treats EOF on it as "the host is gone".
+    builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+    try {
+      return new WorkerProcess(spec, builder.start(), poolName);
+    } catch (IOException e) {
+      throw new StartupFailedException(spec.workerId(),
+          "cannot run '" + spec.command().getFirst() + "': " + e.getMessage()
+              + ". Set the Python interpreter in the config (python(...)), SNAKEPIT_PYTHON, or run ./snakepit once to create .venv.",
+          null, null, e);
+    }
+  }
+
+  /**
+   * Waits until the worker wrote its ready file and returns the port it listens on. Fails with
+   * {@link StartupFailedException} (with the stderr tail) when the process exits first or the
+   * timeout passes.
+   */
+  public int awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pauseNanos = TimeUnit.MICROSECONDS.toNanos(200);
+    while (true) {
+      var port = readPort();
+      if (port > 0) {
+        return port;
+      }
+      if (!process.isAlive()) {
+        awaitPumps();
+        throw new StartupFailedException(spec.workerId(),
+            "the process exited with code " + process.exitValue() + " before it was ready" + exitHint(process.exitValue()),
+            process.exitValue(), stderrTail.text(), null);
+      }
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        throw new StartupFailedException(spec.workerId(),
+            "not ready within the start-up timeout of " + timeout.toMillis() + " ms (no ready file at " + spec.readyFile()
+                + "). Is the entry a Snakepit-compatible worker? Raise startupTimeout if the adapter loads slowly.",
+            null, stderrTail.text(), null);
+      }
+      // A short, growing pause: start-up takes ~100 ms and we want to notice it within a millisecond or two.
+      LockSupport.parkNanos(Math.min(remaining, pauseNanos));
+      pauseNanos = Math.min(pauseNanos * 2, TimeUnit.MILLISECONDS.toNanos(5));
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw new StartupFailedException(spec.workerId(), "interrupted while waiting for the worker", null, stderrTail.text(), null);
+      }
+    }
+  }
+
+  private static String exitHint(int code) {
+    return switch (code) {
+      case 3 -> " (the adapter could not be imported; see the traceback below)";
+      case 4 -> " (the adapter's initialize() raised; see the traceback below)";
+      case 5 -> " (the worker could not reach the host's callback server)";
+      case 2 -> " (bad command line: check the entry and extra arguments)";
+      default -> "";
+    };
+  }
+
+  private int readPort() {
+    try {
+      var text = Files.readString(spec.readyFile(), StandardCharsets.UTF_8).trim();
+      return text.isEmpty() ? -1 : Integer.parseInt(text);
+    } catch (NoSuchFileException e) {
+      return -1;
+    } catch (IOException | NumberFormatException e) {
+      throw new StartupFailedException(spec.workerId(), "unreadable ready file " + spec.readyFile() + ": " + e.getMessage(),
+          null, stderrTail.text(), e);
+    }
+  }
+
+  private void pump(InputStream stream, OutputTail tail, String name) {
+    try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (tail != null) {
+          tail.add(line);
+        }
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("[{} {}] {}", spec.workerId(), name, line);
+        }
+      }
+    } catch (IOException e) {
+      // The stream closes when the process dies; nothing is lost that matters.
+    }
+  }
+
+  /** Waits (bounded) until the output pumps have read everything the process wrote. */
+  public void awaitPumps() {
+    try {
+      stderrPump.join(1000);
+      stdoutPump.join(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The worker id. */
+  public String workerId() {
+    return spec.workerId();
+  }
+
+  /** The OS process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether the process is running. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Completes when the process exits, with its exit value. */
+  public CompletableFuture<Integer> onExit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  /** The exit value, or null while running. */
+  public Integer exitCode() {
+    return process.isAlive() ? null : process.exitValue();
+  }
+
+  /** The last lines the process wrote to stderr. */
+  public String stderrTail() {
+    return stderrTail.text();
+  }
+
+  /** Time since spawn. */
+  public Duration age() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /**
+   * Stops the process: SIGTERM, up to the grace period for it to exit, then SIGKILL of its
+   * descendants and itself. Returns once the process is gone and its output is drained.
+   */
+  public void stop(Duration grace) {
+    if (process.isAlive()) {
+      var descendants = process.descendants().toList();
+      process.destroy();
+      try {
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("Worker {} (pid {}) did not exit within {} ms of SIGTERM; killing it", spec.workerId(), process.pid(), grace.toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      kill(descendants);
+    }
+    try {
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      // Already closed by the process's death.
+    }
+    awaitPumps();
+    try {
+      Files.deleteIfExists(spec.readyFile());
+    } catch (IOException e) {
+      LOG.debug("Could not delete {}", spec.readyFile(), e);
+    }
+  }
+
+  /** SIGKILL now: the process, its descendants then and now. */
+  public void kill() {
+    kill(process.descendants().toList());
+  }
+
+  private void kill(java.util.List<ProcessHandle> earlierDescendants) {
+    var all = new java.util.ArrayList<>(earlierDescendants);
+    process.descendants().forEach(all::add);
+    all.forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

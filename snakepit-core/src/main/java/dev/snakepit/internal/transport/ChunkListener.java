@@ -1,0 +1,15 @@
+package dev.snakepit.internal.transport;
+
+import dev.snakepit.StreamChunk;
+
+/** Receives a streaming call's events, serially, on a transport thread. Implementations must not block. */
+public interface ChunkListener {
+  /** One chunk arrived. */
+  void onChunk(StreamChunk chunk);
+
+  /** The call failed: a {@link dev.snakepit.SnakepitException} or a {@link RemoteToolError}. */
+  void onError(RuntimeException error);
+
+  /** The stream ended normally. */
+  void onCompleted();
+}

@@ -1,0 +1,24 @@
+package dev.snakepit.internal.transport;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How the pool talks to one worker. The pool sees only this interface, never gRPC: a transport
+ * maps its own failures to {@link dev.snakepit.SnakepitException}s (or {@link RemoteToolError}s
+ * carrying the protocol's error document) at this boundary.
+ */
+public interface WorkerTransport extends AutoCloseable {
+  /** Checks the worker answers, within {@code timeout}. */
+  CompletableFuture<Void> ping(Duration timeout);
+
+  /** Runs a tool; the future fails on transport errors. Cancelling the future cancels the call. */
+  CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout);
+
+  /** Starts a streaming call; chunks are delivered as the listener requests them via the handle. */
+  StreamCall stream(ToolRequest request, Duration timeout, int initialRequest, ChunkListener listener);
+
+  /** Closes the connection now, cancelling calls still running. */
+  @Override
+  void close();
+}

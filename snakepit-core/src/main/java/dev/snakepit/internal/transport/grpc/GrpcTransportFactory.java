@@ -1,0 +1,50 @@
+package dev.snakepit.internal.transport.grpc;
+
+import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.WorkerTransport;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes gRPC transports to workers. All channels of a pool share one small event loop group whose
+ * threads are named after the pool and stopped by {@link #close()}, so nothing lingers after the pool.
+ */
+public final class GrpcTransportFactory implements TransportFactory {
+  private final EventLoopGroup eventLoops;
+  private final AuthToken token;
+  private final int maxMessageSize;
+
+  /** Creates the factory and its event loop threads. */
+  public GrpcTransportFactory(String poolName, AuthToken token, int maxMessageSize, int eventLoopThreads) {
+    this.token = token;
+    this.maxMessageSize = maxMessageSize;
+    this.eventLoops = new MultiThreadIoEventLoopGroup(
+        eventLoopThreads, new NamedThreadFactory(poolName, "grpc-client"), NioIoHandler.newFactory());
+  }
+
+  @Override
+  public WorkerTransport connect(String host, int port, String workerId) {
+    var channel = NettyChannelBuilder.forAddress(host, port)
+        .usePlaintext()
+        .eventLoopGroup(eventLoops)
+        .channelType(NioSocketChannel.class)
+        // Callbacks only complete futures and hand chunks to queues: no need for another thread hop.
+        .directExecutor()
+        .maxInboundMessageSize(maxMessageSize)
+        .flowControlWindow(8 * 1024 * 1024)
+        .intercept(token.clientInterceptor())
+        .disableRetry()
+        .build();
+    return new GrpcWorkerTransport(channel, workerId, maxMessageSize);
+  }
+
+  @Override
+  public void close() {
+    eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}
