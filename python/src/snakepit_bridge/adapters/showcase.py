@@ -52,7 +52,7 @@ class ShowcaseAdapter(BaseAdapter):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self._counters = {"calls": 0, "cancelled_calls": 0, "streams_closed_early": 0}
+        self._counters = {"calls": 0, "cancelled_calls": 0, "streams_closed_early": 0, "sleeping": 0}
         self._sessions: dict[str, int] = {}
 
     def _count(self, name: str, amount: int = 1) -> None:
@@ -216,11 +216,14 @@ class ShowcaseAdapter(BaseAdapter):
             ms: milliseconds to sleep.
         """
         started = time.monotonic()
+        self._count("sleeping")
         try:
             await asyncio.sleep(ms / 1000)
         except asyncio.CancelledError:
             self._count("cancelled_calls")
             raise
+        finally:
+            self._count("sleeping", -1)
         return {"slept_ms": int((time.monotonic() - started) * 1000)}
 
     @tool(description="Sleep in a thread, polling for cancellation")
@@ -231,9 +234,13 @@ class ShowcaseAdapter(BaseAdapter):
             ms: milliseconds to sleep.
         """
         started = time.monotonic()
-        if ctx.wait_cancelled(ms / 1000):
-            self._count("cancelled_calls")
-            ctx.raise_if_cancelled()
+        self._count("sleeping")
+        try:
+            if ctx.wait_cancelled(ms / 1000):
+                self._count("cancelled_calls")
+                ctx.raise_if_cancelled()
+        finally:
+            self._count("sleeping", -1)
         return {"slept_ms": int((time.monotonic() - started) * 1000)}
 
     # -- sessions -----------------------------------------------------------------------------

@@ -76,6 +76,13 @@ public final class ErrorDecoder {
 
   /** The candidate closest to {@code name} by edit distance, when close enough to be a likely typo. */
   public static String closest(String name, List<String> candidates) {
+    if (name.length() >= 3) {
+      // A leading fragment of a real name ("stream" for "stream_progress") is the likeliest intent.
+      var prefixed = candidates.stream().filter(c -> c.startsWith(name)).min(java.util.Comparator.comparingInt(String::length));
+      if (prefixed.isPresent()) {
+        return prefixed.get();
+      }
+    }
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (var candidate : candidates) {
@@ -86,8 +93,7 @@ public final class ErrorDecoder {
       }
     }
     int allowed = Math.max(2, name.length() / 3);
-    boolean prefix = best != null && (best.startsWith(name) || name.startsWith(best)) && Math.min(name.length(), best.length()) >= 3;
-    return best != null && (bestDistance <= allowed || prefix) ? best : null;
+    return best != null && bestDistance <= allowed ? best : null;
   }
 
   private static int distance(String a, String b) {

@@ -38,7 +38,8 @@ final class CallbackStream implements ChunkListener {
     });
   }
 
-  void start(StreamCall call) {
+  @Override
+  public void onStart(StreamCall call) {
     this.call = call;
   }
 

@@ -515,7 +515,13 @@ public final class WorkerPool implements AutoCloseable {
     pending.set(acquired);
     var outcome = acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set))
         .whenComplete((result, error) -> (error == null ? completedCalls : failedCalls).incrementAndGet());
-    var call = new CompletableFuture<ToolResult>() {
+    return cancelling(outcome, pending);
+  }
+
+  /** A future that completes with {@code outcome} and whose cancel() cancels what {@code pending} holds. */
+  private static <T> CompletableFuture<T> cancelling(CompletableFuture<T> outcome,
+      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
+    var linked = new CompletableFuture<T>() {
       @Override
       public boolean cancel(boolean mayInterruptIfRunning) {
         var inner = pending.get();
@@ -527,12 +533,12 @@ public final class WorkerPool implements AutoCloseable {
     };
     outcome.whenComplete((result, error) -> {
       if (error != null) {
-        call.completeExceptionally(unwrap(error));
+        linked.completeExceptionally(unwrap(error));
       } else {
-        call.complete(result);
+        linked.complete(result);
       }
     });
-    return call;
+    return linked;
   }
 
   /** Runs a tool and hands the caller's continuations to a callback thread, never a transport thread. */
@@ -657,13 +663,18 @@ public final class WorkerPool implements AutoCloseable {
     } catch (SnakepitException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return acquire(toolName, deadline, budget).thenCompose(worker -> {
+    var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
+    var acquired = acquire(toolName, deadline, budget);
+    pending.set(acquired);
+    var outcome = acquired.thenCompose(worker -> {
       var done = new CompletableFuture<Void>();
+      pending.set(done);
       var callback = new CallbackStream(this, worker, toolName, budget, onChunk, done);
       long remaining = Math.max(1, deadline - System.nanoTime());
-      callback.start(worker.transport.stream(request, Duration.ofNanos(remaining), 1, callback));
+      worker.transport.stream(request, Duration.ofNanos(remaining), 1, callback);
       return done;
     });
+    return cancelling(outcome, pending);
   }
 
   /** Releases a streaming call's worker (called once per stream). */

@@ -108,8 +108,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
         listener.onCompleted();
       }
     };
-    ClientCalls.asyncServerStreamingCall(call, encode(request, true), observer);
-    return new StreamCall() {
+    var handle = new StreamCall() {
       @Override
       public void request(int count) {
         call.request(count);
@@ -120,6 +119,9 @@ final class GrpcWorkerTransport implements WorkerTransport {
         call.cancel(reason, null);
       }
     };
+    listener.onStart(handle);
+    ClientCalls.asyncServerStreamingCall(call, encode(request, true), observer);
+    return handle;
   }
 
   @Override

@@ -1,0 +1,27 @@
+package dev.snakepit.testing;
+
+import dev.snakepit.SnakepitConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Configs for tests: the showcase adapter, the test adapters on the path, short time-outs. */
+public final class TestPools {
+  private TestPools() {}
+
+  /** Where the test-only Python modules live. */
+  public static Path testPython() {
+    var root = System.getProperty("snakepit.repoRoot", "..");
+    return Path.of(root, "snakepit-core", "src", "test", "python").toAbsolutePath().normalize();
+  }
+
+  /** A builder for a small pool with bounded time-outs. */
+  public static SnakepitConfig.Builder config() {
+    return SnakepitConfig.builder()
+        .poolName("test")
+        .workers(1)
+        .addPythonPath(testPython())
+        .startupTimeout(Duration.ofSeconds(20))
+        .callTimeout(Duration.ofSeconds(20))
+        .shutdownGrace(Duration.ofSeconds(2));
+  }
+}
