@@ -610,6 +610,28 @@ def tool_executor() -> concurrent.futures.ThreadPoolExecutor:
         return _EXECUTOR
 
 
+_BUSY_THREADS = 0
+_BUSY_LOCK = threading.Lock()
+
+
+def busy_threads() -> int:
+    """Tool threads running right now, including those of cancelled calls that have not returned."""
+    with _BUSY_LOCK:
+        return _BUSY_THREADS
+
+
+def tracked(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run ``func`` counting it as a busy tool thread (call this inside the worker thread)."""
+    global _BUSY_THREADS
+    with _BUSY_LOCK:
+        _BUSY_THREADS += 1
+    try:
+        return func(*args, **kwargs)
+    finally:
+        with _BUSY_LOCK:
+            _BUSY_THREADS -= 1
+
+
 async def run_blocking(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Run ``func`` in the tool thread pool with the caller's contextvars (the ``SessionContext``).
 
@@ -618,7 +640,7 @@ async def run_blocking(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -
     """
     loop = asyncio.get_running_loop()
     call_context = contextvars.copy_context()
-    future = loop.run_in_executor(tool_executor(), functools.partial(call_context.run, func, *args, **kwargs))
+    future = loop.run_in_executor(tool_executor(), functools.partial(call_context.run, tracked, func, *args, **kwargs))
     try:
         return await future
     except asyncio.CancelledError:

@@ -138,6 +138,9 @@ class HostClient:
             raise HostToolError(tool_name, f"grpc.{code.name if code else 'UNKNOWN'}", details or "") from exc
         if not response.success:
             remote_type, remote_message, details = _parse_remote_error(response.error_message)
+            if remote_type == "HostToolNotFoundError" and isinstance(details, dict):
+                available = (details.get("context") or {}).get("available_tools") or []
+                raise HostToolNotFoundError(tool_name, [str(name) for name in available])
             raise HostToolError(tool_name, remote_type, remote_message, details)
         return decode_result(response.result, response.binary_result)
 

@@ -30,7 +30,7 @@ import grpc
 
 from . import snakepit_bridge_pb2 as pb2
 from . import snakepit_bridge_pb2_grpc as pb2_grpc
-from .base_adapter import run_blocking, tool_executor
+from .base_adapter import busy_threads, run_blocking, tool_executor, tracked
 from .codec import StreamChunk, decode_arguments, encode_chunk, encode_result
 from .errors import InvalidArgumentsError, ToolCancelledError, ToolNotFoundError, error_json
 from .host import TOKEN_METADATA_KEY, HostClient
@@ -130,6 +130,8 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         self.worker_id = worker_id
         self.host = host
         self.allow_pickle = allow_pickle
+        # Tool RPCs in progress; read by Ping so the host can tell a stuck worker from an idle one.
+        self.active_calls = 0
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -238,7 +240,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         finished = False
         try:
             while True:
-                pending = pool.submit(call_context.run, step)
+                pending = pool.submit(call_context.run, tracked, step)
                 item = await asyncio.wrap_future(pending)
                 if item is _DONE:
                     finished = True
@@ -273,7 +275,9 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
     # -- RPCs --------------------------------------------------------------------------------
 
     async def Ping(self, request: pb2.PingRequest, context: grpc.aio.ServicerContext) -> pb2.PingResponse:
-        response = pb2.PingResponse(message=f"pong: {request.message}")
+        response = pb2.PingResponse(
+            message=f"pong: {request.message}", active_calls=self.active_calls, busy_threads=busy_threads()
+        )
         response.server_time.GetCurrentTime()
         return response
 
@@ -283,6 +287,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         started = time.perf_counter()
         ctx = self._context(request)
         token = _CURRENT.set(ctx)
+        self.active_calls += 1
         try:
             result = await self._with_timeout(self._invoke(request, ctx), self._timeout_s(request), ctx)
             result = await self._drain(result, ctx)
@@ -297,6 +302,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             message = error_json(exc, self._error_context(request))
             response = pb2.ExecuteToolResponse(success=False, error_message=message)
         finally:
+            self.active_calls -= 1
             _CURRENT.reset(token)
         self._response_metadata(response.metadata)
         response.execution_time_ms = int((time.perf_counter() - started) * 1000)
@@ -309,6 +315,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         token = _CURRENT.set(ctx)
         failure: BaseException | None = None
         code = grpc.StatusCode.INTERNAL
+        self.active_calls += 1
         try:
             try:
                 result = await self._invoke(request, ctx)
@@ -342,6 +349,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             self._log_failure(request, exc)
             failure = exc
         finally:
+            self.active_calls -= 1
             _CURRENT.reset(token)
         if failure is not None:
             details = error_json(failure, self._error_context(request), STATUS_TRACEBACK_CHARS)

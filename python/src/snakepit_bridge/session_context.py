@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,6 +48,7 @@ class SessionContext:
         self.metadata: dict[str, str] = dict(metadata or {})
         self.tool_name = tool_name
         self._host = host
+        self._started = time.monotonic()
         self._cancelled = threading.Event()
         self._host_tools: dict[str, Callable[..., Any]] | None = None
         self._host_tools_lock = threading.Lock()
@@ -124,8 +126,20 @@ class SessionContext:
             out["snakepit.worker_id"] = self.worker_id
         return out
 
+    def _host_call_timeout(self) -> float | None:
+        """Seconds left of this call's ``timeout_ms`` budget (the host call's deadline), or ``None``."""
+        try:
+            budget = float(self.metadata.get("timeout_ms", "")) / 1000.0
+        except ValueError:
+            return None
+        if budget <= 0:
+            return None
+        return max(0.001, budget - (time.monotonic() - self._started))
+
     def _invoke_host_tool(self, name: str, kwargs: Mapping[str, Any]) -> Any:
-        return self._require_host().call_host_tool(self.session_id, name, kwargs, metadata=self._outgoing_metadata())
+        return self._require_host().call_host_tool(
+            self.session_id, name, kwargs, metadata=self._outgoing_metadata(), timeout=self._host_call_timeout()
+        )
 
     def call_host_tool(self, name: str, **kwargs: Any) -> Any:
         """Call host tool ``name`` with keyword arguments and return its decoded result.

@@ -17,12 +17,16 @@ class PingRequest(_message.Message):
     def __init__(self, message: _Optional[str] = ...) -> None: ...
 
 class PingResponse(_message.Message):
-    __slots__ = ("message", "server_time")
+    __slots__ = ("message", "server_time", "active_calls", "busy_threads")
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     SERVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_CALLS_FIELD_NUMBER: _ClassVar[int]
+    BUSY_THREADS_FIELD_NUMBER: _ClassVar[int]
     message: str
     server_time: _timestamp_pb2.Timestamp
-    def __init__(self, message: _Optional[str] = ..., server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    active_calls: int
+    busy_threads: int
+    def __init__(self, message: _Optional[str] = ..., server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_calls: _Optional[int] = ..., busy_threads: _Optional[int] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
     __slots__ = ("enable_caching", "cache_ttl_seconds", "enable_telemetry")

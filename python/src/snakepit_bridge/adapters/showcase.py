@@ -273,3 +273,27 @@ class ShowcaseAdapter(BaseAdapter):
         if ctx is None:
             raise RuntimeError("call_host needs a session context")
         return ctx.call_host_tool(tool, **(arguments or {}))
+
+    @tool(description="Combine the host tools parse_json, calculate_fibonacci and process_list")
+    def combine_host_tools(self, json_string: str = '{"numbers": [5, 3, 8, 1]}', n: int = 10) -> dict[str, Any]:
+        """Parse ``json_string`` on the host, take its ``numbers``, and let the host process them and
+        compute the ``n``-th Fibonacci number; return everything together.
+
+        Args:
+            json_string: a JSON object with a ``numbers`` list.
+            n: which Fibonacci number to compute.
+        """
+        ctx = current_context()
+        if ctx is None:
+            raise RuntimeError("combine_host_tools needs a session context")
+        host = ctx.host_tools
+        parsed = host["parse_json"](json_string=json_string)
+        numbers = parsed.get("numbers", []) if isinstance(parsed, dict) else []
+        fibonacci = ctx.call_host_tool("calculate_fibonacci", n=n)
+        processed = ctx.call_host_tool("process_list", items=numbers, operation="stats")
+        return {
+            "parsed": parsed,
+            "fibonacci": fibonacci,
+            "processed": processed,
+            "host_tools": sorted(host),
+        }

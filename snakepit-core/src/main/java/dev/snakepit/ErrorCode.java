@@ -20,6 +20,10 @@ public enum ErrorCode {
   STARTUP_FAILED,
   /** A request or response is larger than the configured maximum message size. */
   PAYLOAD_TOO_LARGE,
+  /** A host tool of that name is already registered where the new one would be visible. */
+  DUPLICATE_HOST_TOOL,
+  /** No worker can serve: recent worker starts all failed (the pool's breaker is open). */
+  POOL_UNAVAILABLE,
   /** The transport failed in a way none of the other codes describes. */
   TRANSPORT
 }

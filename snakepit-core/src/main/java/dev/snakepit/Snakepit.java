@@ -26,6 +26,7 @@ public final class Snakepit implements AutoCloseable {
 
   private Snakepit(WorkerPool pool) {
     this.pool = pool;
+    pool.hostTools().bind(this);
   }
 
   /**
@@ -106,6 +107,14 @@ public final class Snakepit implements AutoCloseable {
   /** The tools the workers offer, with their parameters, sorted by name. */
   public List<ToolInfo> tools() {
     return pool.tools();
+  }
+
+  /**
+   * The pool's host tools: Java functions Python tools call with {@code ctx.call_host_tool(name, **kwargs)}.
+   * Register more at any time, globally or for one session.
+   */
+  public HostTools hostTools() {
+    return pool.hostTools();
   }
 
   /** A snapshot of the pool's counts. */

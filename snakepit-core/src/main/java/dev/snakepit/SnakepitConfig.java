@@ -44,6 +44,14 @@ public final class SnakepitConfig {
   private final Duration shutdownGrace;
   private final Duration restartBackoffInitial;
   private final Duration restartBackoffMax;
+  private final Duration healthCheckInterval;
+  private final Duration healthCheckTimeout;
+  private final long maxCallsPerWorker;
+  private final Duration maxWorkerAge;
+  private final long maxWorkerMemory;
+  private final Duration stuckCallGrace;
+  private final int breakerThreshold;
+  private final List<HostTool> hostTools;
 
   private SnakepitConfig(Builder b) {
     this.poolName = b.poolName;
@@ -65,6 +73,14 @@ public final class SnakepitConfig {
     this.shutdownGrace = b.shutdownGrace;
     this.restartBackoffInitial = b.restartBackoffInitial;
     this.restartBackoffMax = b.restartBackoffMax;
+    this.healthCheckInterval = b.healthCheckInterval;
+    this.healthCheckTimeout = b.healthCheckTimeout;
+    this.maxCallsPerWorker = b.maxCallsPerWorker;
+    this.maxWorkerAge = b.maxWorkerAge;
+    this.maxWorkerMemory = b.maxWorkerMemory;
+    this.stuckCallGrace = b.stuckCallGrace;
+    this.breakerThreshold = b.breakerThreshold;
+    this.hostTools = List.copyOf(b.hostTools.values());
   }
 
   /** A builder with the defaults: showcase adapter, 2 workers, 30 s call timeout, 128 MiB messages. */
@@ -99,6 +115,14 @@ public final class SnakepitConfig {
     b.shutdownGrace = shutdownGrace;
     b.restartBackoffInitial = restartBackoffInitial;
     b.restartBackoffMax = restartBackoffMax;
+    b.healthCheckInterval = healthCheckInterval;
+    b.healthCheckTimeout = healthCheckTimeout;
+    b.maxCallsPerWorker = maxCallsPerWorker;
+    b.maxWorkerAge = maxWorkerAge;
+    b.maxWorkerMemory = maxWorkerMemory;
+    b.stuckCallGrace = stuckCallGrace;
+    b.breakerThreshold = breakerThreshold;
+    hostTools.forEach(t -> b.hostTools.put(t.name(), t));
     return b;
   }
 
@@ -197,6 +221,46 @@ public final class SnakepitConfig {
     return restartBackoffMax;
   }
 
+  /** Host tools registered globally when the pool starts (more can be added with {@link Snakepit#hostTools()}). */
+  public List<HostTool> hostTools() {
+    return hostTools;
+  }
+
+  /** How often every worker is pinged; a worker that misses two pings in a row is killed and replaced. */
+  public Duration healthCheckInterval() {
+    return healthCheckInterval;
+  }
+
+  /** How long a health ping may take. */
+  public Duration healthCheckTimeout() {
+    return healthCheckTimeout;
+  }
+
+  /** Calls after which a worker is recycled (0: never). */
+  public long maxCallsPerWorker() {
+    return maxCallsPerWorker;
+  }
+
+  /** Age after which a worker is recycled, with up to 10% random jitter (null: never). */
+  public Duration maxWorkerAge() {
+    return maxWorkerAge;
+  }
+
+  /** Resident memory (bytes) above which a worker is recycled (0: never). Measured from /proc on Linux. */
+  public long maxWorkerMemory() {
+    return maxWorkerMemory;
+  }
+
+  /** How long after a timed-out call a worker may still be busy with it before it is recycled. */
+  public Duration stuckCallGrace() {
+    return stuckCallGrace;
+  }
+
+  /** Consecutive failed worker starts that open the pool's breaker (calls then fail fast). */
+  public int breakerThreshold() {
+    return breakerThreshold;
+  }
+
   /** The worker's command line, without the per-worker arguments the pool adds. */
   public List<String> baseCommand() {
     var command = new ArrayList<String>();
@@ -241,6 +305,14 @@ public final class SnakepitConfig {
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private Duration restartBackoffInitial = Duration.ofMillis(100);
     private Duration restartBackoffMax = Duration.ofSeconds(10);
+    private Duration healthCheckInterval = Duration.ofSeconds(5);
+    private Duration healthCheckTimeout = Duration.ofSeconds(2);
+    private long maxCallsPerWorker;
+    private Duration maxWorkerAge;
+    private long maxWorkerMemory;
+    private Duration stuckCallGrace = Duration.ofSeconds(2);
+    private int breakerThreshold = 3;
+    private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -401,6 +473,65 @@ public final class SnakepitConfig {
       return this;
     }
 
+    /**
+     * Registers a global host tool, callable from Python once the pool starts.
+     *
+     * @throws DuplicateHostToolException when a tool of that name was already added
+     */
+    public Builder hostTool(HostTool tool) {
+      Objects.requireNonNull(tool, "hostTool");
+      if (hostTools.putIfAbsent(tool.name(), tool) != null) {
+        throw new DuplicateHostToolException(tool.name(), null, null);
+      }
+      return this;
+    }
+
+    /** Health check: ping period and ping timeout (defaults 5 s and 2 s). */
+    public Builder healthCheck(Duration interval, Duration timeout) {
+      this.healthCheckInterval = positive("healthCheck interval", interval);
+      this.healthCheckTimeout = positive("healthCheck timeout", timeout);
+      return this;
+    }
+
+    /** Recycles a worker after this many calls (0, the default: never). */
+    public Builder maxCallsPerWorker(long calls) {
+      if (calls < 0) {
+        throw new IllegalArgumentException("maxCallsPerWorker must not be negative (0 means never), was " + calls);
+      }
+      this.maxCallsPerWorker = calls;
+      return this;
+    }
+
+    /** Recycles a worker after this age, plus up to 10% jitter so workers do not retire together. */
+    public Builder maxWorkerAge(Duration age) {
+      this.maxWorkerAge = positive("maxWorkerAge", age);
+      return this;
+    }
+
+    /** Recycles a worker whose resident memory exceeds this many bytes (0, the default: never). */
+    public Builder maxWorkerMemory(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxWorkerMemory must not be negative (0 means never), was " + bytes);
+      }
+      this.maxWorkerMemory = bytes;
+      return this;
+    }
+
+    /** Grace for a worker to finish a timed-out call before it is recycled (default 2 s). */
+    public Builder stuckCallGrace(Duration grace) {
+      this.stuckCallGrace = positive("stuckCallGrace", grace);
+      return this;
+    }
+
+    /** Consecutive failed worker starts that open the breaker, 1 to 100 (default 3). */
+    public Builder breakerThreshold(int failures) {
+      if (failures < 1 || failures > 100) {
+        throw new IllegalArgumentException("breakerThreshold must be between 1 and 100, was " + failures);
+      }
+      this.breakerThreshold = failures;
+      return this;
+    }
+
     /** Validates cross-field rules and builds the config. */
     public SnakepitConfig build() {
       if (queueTimeout != null && queueTimeout.compareTo(callTimeout) > 0) {
@@ -410,6 +541,10 @@ public final class SnakepitConfig {
       if (restartBackoffInitial.compareTo(restartBackoffMax) > 0) {
         throw new IllegalArgumentException("restartBackoff initial (" + restartBackoffInitial
             + ") must not exceed its max (" + restartBackoffMax + ")");
+      }
+      if (healthCheckTimeout.compareTo(healthCheckInterval) > 0) {
+        throw new IllegalArgumentException("healthCheck timeout (" + healthCheckTimeout
+            + ") must not exceed its interval (" + healthCheckInterval + ")");
       }
       if (workerScript != null && !Files.isRegularFile(workerScript)) {
         throw new IllegalArgumentException("workerScript must be an existing file, was '" + workerScript + "'");

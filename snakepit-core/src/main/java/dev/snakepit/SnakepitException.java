@@ -16,6 +16,8 @@ public abstract sealed class SnakepitException extends RuntimeException
         PoolClosedException,
         StartupFailedException,
         PayloadTooLargeException,
+        PoolUnavailableException,
+        DuplicateHostToolException,
         TransportException {
 
   private static final long serialVersionUID = 1L;

@@ -57,7 +57,11 @@ public final class NoLeaks implements BeforeAllCallback, AfterAllCallback {
   private static Set<Path> runDirectories() {
     var tmp = Path.of(System.getProperty("java.io.tmpdir"));
     try (Stream<Path> entries = Files.list(tmp)) {
-      return entries.filter(p -> p.getFileName().toString().startsWith("snakepit-")).collect(Collectors.toSet());
+      // Run directories are named snakepit-<pool>-<jvm pid>-...: look only at this JVM's.
+      var pid = "-" + ProcessHandle.current().pid() + "-";
+      return entries.filter(p -> p.getFileName().toString().startsWith("snakepit-"))
+          .filter(p -> p.getFileName().toString().contains(pid))
+          .collect(Collectors.toSet());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

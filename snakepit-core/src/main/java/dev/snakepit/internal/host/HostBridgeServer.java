@@ -1,8 +1,14 @@
 package dev.snakepit.internal.host;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.snakepit.HostTool;
+import dev.snakepit.InvalidArgumentsException;
+import dev.snakepit.ParamSpec;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.codec.Json;
 import dev.snakepit.internal.proto.BridgeServiceGrpc;
 import dev.snakepit.internal.proto.CleanupSessionRequest;
 import dev.snakepit.internal.proto.CleanupSessionResponse;
@@ -22,7 +28,12 @@ import dev.snakepit.internal.proto.PingResponse;
 import dev.snakepit.internal.proto.RegisterToolsRequest;
 import dev.snakepit.internal.proto.RegisterToolsResponse;
 import dev.snakepit.internal.proto.ToolRegistration;
+import dev.snakepit.internal.proto.ToolSpec;
+import dev.snakepit.internal.tools.HostToolInvoker;
+import dev.snakepit.internal.tools.HostToolRegistry;
+import dev.snakepit.internal.transport.grpc.AnyCodec;
 import dev.snakepit.internal.transport.grpc.AuthToken;
+import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -35,8 +46,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -56,16 +71,28 @@ public final class HostBridgeServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final SessionStore sessions;
   private final ToolCatalog catalog;
+  private final HostToolInvoker hostTools;
 
-  /** Starts the server on an ephemeral loopback port. */
+  /** Starts the server on an ephemeral loopback port, without host tools. */
   public HostBridgeServer(String poolName, AuthToken token, boolean requireToken, int maxMessageSize,
       SessionStore sessions, ToolCatalog catalog) {
+    this(poolName, token, requireToken, maxMessageSize, sessions, catalog, HostToolRegistry.empty());
+  }
+
+  /**
+   * Starts the server on an ephemeral loopback port, serving the host tools of {@code hostTools}; a
+   * session's tools are dropped when the session is removed from {@code sessions}.
+   */
+  public HostBridgeServer(String poolName, AuthToken token, boolean requireToken, int maxMessageSize,
+      SessionStore sessions, ToolCatalog catalog, HostToolRegistry hostTools) {
     this.sessions = sessions;
     this.catalog = catalog;
+    sessions.onRemove(hostTools::removeSession);
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "host-accept"), NioIoHandler.newFactory());
     this.workerGroup = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "host-io"), NioIoHandler.newFactory());
     // Host tool handlers may block (they are user code): give each call its own virtual thread.
     this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(NamedThreadFactory.PREFIX + poolName + "-host-call-", 1).factory());
+    this.hostTools = new HostToolInvoker(hostTools, handlers, maxMessageSize);
     try {
       this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
           .bossEventLoopGroup(bossGroup)
@@ -136,6 +163,58 @@ public final class HostBridgeServer implements AutoCloseable {
     boolean streaming = registration.getSupportsStreaming()
         || "true".equals(registration.getMetadataMap().get("supports_streaming"));
     return new ToolInfo(registration.getName(), registration.getDescription(), parameters, streaming);
+  }
+
+  /** A host tool as Python sees it in GetExposedElixirTools: defaults as JSON in Any, like tool parameters. */
+  static ToolSpec toToolSpec(HostTool tool) {
+    var spec = ToolSpec.newBuilder()
+        .setName(tool.name())
+        .setDescription(tool.description())
+        .putAllMetadata(tool.metadata())
+        .setSupportsStreaming(false);
+    for (var p : tool.parameters()) {
+      var parameter = ParameterSpec.newBuilder()
+          .setName(p.name())
+          .setType(p.type())
+          .setDescription(p.description())
+          .setRequired(p.required())
+          .setValidationJson("{}");
+      if (p.hasDefault()) {
+        try {
+          parameter.setDefaultValue(AnyCodec.parameter(Json.write(p.defaultValue())));
+        } catch (JsonProcessingException e) {
+          throw new IllegalStateException("default of " + tool.name() + "." + p.name() + " is not JSON-encodable", e);
+        }
+      }
+      spec.addParameters(parameter);
+    }
+    return spec.build();
+  }
+
+  /** The arguments of an ExecuteElixirTool call: JSON values (tolerant of packed wrappers) and raw bytes. */
+  static Map<String, Object> decodeArguments(ExecuteElixirToolRequest request) {
+    var arguments = new LinkedHashMap<String, Object>();
+    for (var entry : request.getParametersMap().entrySet()) {
+      var name = entry.getKey();
+      try {
+        var json = AnyCodec.jsonOf(entry.getValue());
+        arguments.put(name, Json.mapper().readValue(json, Object.class));
+      } catch (IllegalArgumentException | IOException e) {
+        var head = entry.getValue().getValue().substring(0, Math.min(40, entry.getValue().getValue().size()));
+        throw new InvalidArgumentsException("Argument '" + name + "' of host tool '" + request.getToolName()
+            + "' is not valid JSON (type_url " + entry.getValue().getTypeUrl() + "). Send each argument as UTF-8 JSON text.",
+            request.getToolName(), name, "JSON text", head.toString(StandardCharsets.UTF_8), "malformed_json", null);
+      }
+    }
+    for (var entry : request.getBinaryParametersMap().entrySet()) {
+      if (arguments.containsKey(entry.getKey())) {
+        throw new InvalidArgumentsException("Argument '" + entry.getKey() + "' of host tool '" + request.getToolName()
+            + "' was sent both as JSON and as bytes.", request.getToolName(), entry.getKey(), ParamSpec.BYTES,
+            "both", "value", null);
+      }
+      arguments.put(entry.getKey(), entry.getValue().toByteArray());
+    }
+    return arguments;
   }
 
   private final class Service extends BridgeServiceGrpc.BridgeServiceImplBase {
@@ -209,17 +288,46 @@ public final class HostBridgeServer implements AutoCloseable {
 
     @Override
     public void getExposedElixirTools(GetExposedElixirToolsRequest request, StreamObserver<GetExposedElixirToolsResponse> out) {
-      out.onNext(GetExposedElixirToolsResponse.getDefaultInstance());
+      var response = GetExposedElixirToolsResponse.newBuilder();
+      for (var tool : hostTools.exposedTo(request.getSessionId())) {
+        response.addTools(toToolSpec(tool));
+      }
+      out.onNext(response.build());
       out.onCompleted();
     }
 
     @Override
     public void executeElixirTool(ExecuteElixirToolRequest request, StreamObserver<ExecuteElixirToolResponse> out) {
-      out.onNext(ExecuteElixirToolResponse.newBuilder()
-          .setSuccess(false)
-          .setErrorMessage("{\"type\":\"HostToolNotFoundError\",\"message\":\"Unknown host tool '" + request.getToolName()
-              + "'. No host tools are registered.\",\"context\":{\"available_tools\":[]}}")
-          .build());
+      var grpcContext = Context.current();
+      var deadline = grpcContext.getDeadline();
+      var call = hostTools.start(request.getSessionId(), request.getToolName(), request.getMetadataMap(),
+          () -> decodeArguments(request),
+          deadline == null ? null : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+      // The Python caller gave up (deadline, cancel, connection lost): interrupt the handler.
+      Context.CancellationListener onCancel = cancelled -> call.cancel();
+      grpcContext.addListener(onCancel, Runnable::run);
+      HostToolInvoker.Outcome outcome;
+      try {
+        outcome = call.await();
+      } finally {
+        grpcContext.removeListener(onCancel);
+      }
+      var response = ExecuteElixirToolResponse.newBuilder()
+          .setSuccess(outcome.success())
+          .setExecutionTimeMs(outcome.executionTimeMs())
+          .putMetadata("execution_time", Long.toString(outcome.executionTimeMs()));
+      if (!outcome.success()) {
+        response.setErrorMessage(outcome.errorJson());
+      } else if (outcome.binary() != null) {
+        response.setResult(AnyCodec.binaryResult(outcome.binary().remaining()))
+            .setBinaryResult(UnsafeByteOperations.unsafeWrap(outcome.binary()));
+      } else {
+        response.setResult(AnyCodec.result(outcome.json()));
+      }
+      if (grpcContext.isCancelled()) {
+        return;
+      }
+      out.onNext(response.build());
       out.onCompleted();
     }
   }

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Host-owned sessions. Snakepit workers call InitializeSession before every tool call, so
@@ -14,6 +16,12 @@ public final class SessionStore {
   public record Session(String id, Instant createdAt, Map<String, String> metadata, long lastAccessNanos) {}
 
   private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+  private final CopyOnWriteArrayList<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
+
+  /** Calls {@code listener} with the id on every {@link #remove}, whether or not the session existed (to drop per-session state). */
+  public void onRemove(Consumer<String> listener) {
+    removalListeners.add(listener);
+  }
 
   /** Creates the session, or touches it when it exists. */
   public Session createOrTouch(String id, Map<String, String> metadata) {
@@ -30,7 +38,9 @@ public final class SessionStore {
 
   /** Removes the session; true when it existed. */
   public boolean remove(String id) {
-    return sessions.remove(id) != null;
+    boolean existed = sessions.remove(id) != null;
+    removalListeners.forEach(listener -> listener.accept(id));
+    return existed;
   }
 
   /** Number of live sessions. */

@@ -33,6 +33,7 @@ final class CallbackStream implements ChunkListener {
     done.whenComplete((r, e) -> {
       if (done.isCancelled() && call != null) {
         call.cancel("cancelled by the caller");
+        pool.suspect(worker);
         release(true);
       }
     });
@@ -52,6 +53,7 @@ final class CallbackStream implements ChunkListener {
       onChunk.accept(chunk);
     } catch (RuntimeException e) {
       call.cancel("the chunk callback threw");
+      pool.suspect(worker);
       release(true);
       done.completeExceptionally(e);
       return;
@@ -61,6 +63,9 @@ final class CallbackStream implements ChunkListener {
 
   @Override
   public void onError(RuntimeException error) {
+    if (error instanceof dev.snakepit.CallTimeoutException) {
+      pool.suspect(worker);
+    }
     release(true);
     if (error instanceof SnakepitException se && !(se instanceof TransportException)) {
       done.completeExceptionally(se);

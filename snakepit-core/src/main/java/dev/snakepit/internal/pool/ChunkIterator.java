@@ -90,6 +90,9 @@ final class ChunkIterator implements ToolStream {
         return false;
       }
       case Failed f -> {
+        if (f.error() instanceof CallTimeoutException) {
+          pool.suspect(worker);
+        }
         var error = f.error() instanceof SnakepitException se && !(se instanceof TransportException)
             ? se
             : pool.translateStreamError(f.error(), worker, toolName, budget);
@@ -133,6 +136,7 @@ final class ChunkIterator implements ToolStream {
       var current = call;
       if (current != null) {
         current.cancel("closed by the consumer");
+        pool.suspect(worker);
       }
     }
     release(false);

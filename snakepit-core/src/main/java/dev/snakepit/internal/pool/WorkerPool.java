@@ -4,6 +4,7 @@ import dev.snakepit.CallOptions;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PoolClosedException;
 import dev.snakepit.PoolSaturatedException;
+import dev.snakepit.PoolUnavailableException;
 import dev.snakepit.PoolStats;
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.SnakepitException;
@@ -20,8 +21,10 @@ import dev.snakepit.internal.codec.ErrorDecoder;
 import dev.snakepit.internal.host.HostBridgeServer;
 import dev.snakepit.internal.host.SessionStore;
 import dev.snakepit.internal.host.ToolCatalog;
+import dev.snakepit.internal.tools.HostToolRegistry;
 import dev.snakepit.internal.process.LaunchSpec;
 import dev.snakepit.internal.process.WorkerProcess;
+import dev.snakepit.internal.process.WorkerRegistry;
 import dev.snakepit.internal.transport.RemoteToolError;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
@@ -75,6 +78,7 @@ public final class WorkerPool implements AutoCloseable {
   private final AuthToken token = AuthToken.random();
   private final SessionStore sessions = new SessionStore();
   private final ToolCatalog catalog = new ToolCatalog();
+  private final HostToolRegistry hostTools;
   private final HostBridgeServer hostServer;
   private final TransportFactory transports;
   private final ScheduledExecutorService timer;
@@ -82,6 +86,8 @@ public final class WorkerPool implements AutoCloseable {
   private final ExecutorService launcher;
   private final ExecutorService callbacks;
   private final Thread shutdownHook;
+  private final WorkerRegistry registry;
+  private ScheduledFuture<?> houseKeeping;
 
   // ---- state guarded by lock ----
   private final ReentrantLock lock = new ReentrantLock();
@@ -91,12 +97,17 @@ public final class WorkerPool implements AutoCloseable {
   private final int[] generations;
   private int starting;
   private boolean closing;
+  private int consecutiveStartFailures;
+  private StartupFailedException lastStartFailure;
+  private boolean breakerOpen;
 
   // ---- counters ----
   private final AtomicLong completedCalls = new AtomicLong();
   private final AtomicLong failedCalls = new AtomicLong();
   private final AtomicLong restarts = new AtomicLong();
   private final AtomicLong crashes = new AtomicLong();
+  private final AtomicLong unhealthyKills = new AtomicLong();
+  private final AtomicLong recycles = new AtomicLong();
 
   private WorkerPool(SnakepitConfig config) throws IOException {
     this.config = config;
@@ -110,9 +121,11 @@ public final class WorkerPool implements AutoCloseable {
     this.transports = new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
         Math.min(2, Runtime.getRuntime().availableProcessors()));
     // Workers written for Snakepit do not send our token; accept token-less calls only for them.
+    this.hostTools = new HostToolRegistry(config.hostTools(), config.callTimeout());
     this.hostServer = new HostBridgeServer(config.poolName(), token, config.workerScript() == null,
-        config.maxMessageSize(), sessions, catalog);
+        config.maxMessageSize(), sessions, catalog, hostTools);
     this.shutdownHook = new Thread(this::closeFromHook, NamedThreadFactory.PREFIX + config.poolName() + "-shutdown");
+    this.registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
   }
 
   /** Starts a pool: the host server, then every worker concurrently. Fails if any worker fails to start. */
@@ -124,8 +137,11 @@ public final class WorkerPool implements AutoCloseable {
       throw new StartupFailedException("-", "cannot create the pool's run directory: " + e.getMessage(), null, null, e);
     }
     try {
+      // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
+      WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
       pool.startAll();
       Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
+      pool.startHouseKeeping();
       return pool;
     } catch (RuntimeException e) {
       pool.releaseResources();
@@ -202,6 +218,7 @@ public final class WorkerPool implements AutoCloseable {
       throw new PoolClosedException(null, "the pool closed while starting " + workerId);
     }
     long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    registry.add(workerId, process.handle());
     try {
       int port = process.awaitReady(config.startupTimeout());
       var transport = transports.connect("127.0.0.1", port, workerId);
@@ -218,11 +235,21 @@ public final class WorkerPool implements AutoCloseable {
             process.exitCode(), process.stderrTail(), cause);
       }
       LOG.debug("Worker {} ready (pid {}, port {}, {} ms)", workerId, process.pid(), port, process.age().toMillis());
-      return new PooledWorker(slot, generation, workerId, process, transport);
+      return new PooledWorker(slot, generation, workerId, process, transport, retireAt());
     } catch (RuntimeException e) {
       process.stop(Duration.ZERO);
+      registry.remove(workerId);
       throw e;
     }
+  }
+
+  private long retireAt() {
+    if (config.maxWorkerAge() == null) {
+      return Long.MAX_VALUE;
+    }
+    // Up to 10% jitter, so that workers started together do not all retire together.
+    long age = config.maxWorkerAge().toNanos();
+    return System.nanoTime() + age + (long) (age * 0.1 * ThreadLocalRandom.current().nextDouble());
   }
 
   private List<String> command() {
@@ -266,7 +293,8 @@ public final class WorkerPool implements AutoCloseable {
     boolean replace;
     lock.lock();
     try {
-      boolean expected = worker.state == PooledWorker.State.RETIRING || closing;
+      // A worker being recycled already has its replacement; one retiring or closing needs none.
+      boolean expected = worker.state == PooledWorker.State.RETIRING || worker.replacing || closing;
       worker.state = PooledWorker.State.DEAD;
       workers.remove(worker);
       replace = !expected;
@@ -277,12 +305,18 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     catalog.forget(worker.id);
+    registry.remove(worker.id);
     worker.transport.close();
     if (replace) {
       crashes.incrementAndGet();
       worker.process.awaitPumps();
-      LOG.warn("Worker {} (pid {}) died unexpectedly: {}; starting a replacement. Last stderr lines:\n{}",
-          worker.id, worker.process.pid(), describeExit(exitCode), worker.process.stderrTail());
+      if (worker.killedAsUnhealthy) {
+        LOG.warn("Worker {} (pid {}) was killed after failing health checks; starting a replacement", worker.id,
+            worker.process.pid());
+      } else {
+        LOG.warn("Worker {} (pid {}) died unexpectedly: {}; starting a replacement. Last stderr lines:\n{}",
+            worker.id, worker.process.pid(), describeExit(exitCode), worker.process.stderrTail());
+      }
       scheduleRestart(worker.slot, 0);
     }
   }
@@ -316,6 +350,7 @@ public final class WorkerPool implements AutoCloseable {
         return;
       }
       LOG.warn("Restart of worker slot {} failed (attempt {}): {}", slot + 1, attempt + 1, e.getMessage());
+      recordStartFailure(e);
       scheduleRestart(slot, attempt + 1);
       return;
     }
@@ -323,6 +358,11 @@ public final class WorkerPool implements AutoCloseable {
     lock.lock();
     try {
       starting--;
+      consecutiveStartFailures = 0;
+      if (breakerOpen) {
+        breakerOpen = false;
+        LOG.info("Pool {} breaker closed: worker {} started", config.poolName(), worker.id);
+      }
       if (closing) {
         handOffs = List.of();
       } else {
@@ -340,6 +380,47 @@ public final class WorkerPool implements AutoCloseable {
     watchExit(worker);
     LOG.info("Worker {} started as a replacement (pid {})", worker.id, worker.process.pid());
     handOffs.forEach(Runnable::run);
+  }
+
+  /** Counts a failed start; enough in a row open the breaker, failing queued calls that no worker can serve. */
+  private void recordStartFailure(RuntimeException failure) {
+    List<Waiter> failed = List.of();
+    PoolUnavailableException error = null;
+    lock.lock();
+    try {
+      consecutiveStartFailures++;
+      if (failure instanceof StartupFailedException startup) {
+        lastStartFailure = startup;
+      } else {
+        lastStartFailure = new StartupFailedException("-", failure.toString(), null, null, failure);
+      }
+      if (consecutiveStartFailures >= config.breakerThreshold() && !breakerOpen) {
+        breakerOpen = true;
+        LOG.error("Pool {} breaker open: the last {} worker starts failed. Calls fail fast until a start succeeds. "
+            + "Last failure: {}", config.poolName(), consecutiveStartFailures, lastStartFailure.getMessage());
+      }
+      if (breakerOpen && readyCount() == 0) {
+        failed = new ArrayList<>(waiters);
+        waiters.clear();
+        error = new PoolUnavailableException(null, consecutiveStartFailures, lastStartFailure);
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (var waiter : failed) {
+      waiter.timeout.cancel(false);
+      waiter.future.completeExceptionally(new PoolUnavailableException(waiter.toolName, error.failedStarts(), lastStartFailure));
+    }
+  }
+
+  private int readyCount() {
+    int ready = 0;
+    for (var worker : workers) {
+      if (worker.state == PooledWorker.State.READY) {
+        ready++;
+      }
+    }
+    return ready;
   }
 
   private void decrementStarting() {
@@ -372,6 +453,233 @@ public final class WorkerPool implements AutoCloseable {
     worker.transport.close();
     worker.process.stop(grace);
     catalog.forget(worker.id);
+    registry.remove(worker.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Recycling, stuck calls and health
+  // ---------------------------------------------------------------------------------------------
+
+  /** Replaces a worker on purpose; the replacement is ready before the old worker stops taking calls. */
+  void recycle(PooledWorker worker, String reason) {
+    lock.lock();
+    try {
+      if (closing || worker.replacing || worker.state == PooledWorker.State.DEAD
+          || worker.state == PooledWorker.State.RETIRING) {
+        return;
+      }
+      worker.replacing = true;
+      starting++;
+    } finally {
+      lock.unlock();
+    }
+    LOG.info("Recycling worker {} (pid {}): {}", worker.id, worker.process.pid(), reason);
+    try {
+      callbacks.execute(() -> replace(worker));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      decrementStarting();
+    }
+  }
+
+  private void replace(PooledWorker old) {
+    PooledWorker fresh;
+    try {
+      fresh = startWorker(old.slot);
+    } catch (RuntimeException e) {
+      boolean oldDead;
+      boolean oldStuck;
+      lock.lock();
+      try {
+        starting--;
+        old.replacing = false;
+        oldDead = old.state == PooledWorker.State.DEAD;
+        oldStuck = old.state == PooledWorker.State.SUSPECT;
+      } finally {
+        lock.unlock();
+      }
+      if (isClosing()) {
+        return;
+      }
+      recordStartFailure(e);
+      LOG.warn("Could not start a replacement for worker {}: {}", old.id, e.getMessage());
+      if (oldDead) {
+        lock.lock();
+        try {
+          starting++;
+        } finally {
+          lock.unlock();
+        }
+        scheduleRestart(old.slot, 1);
+      } else if (oldStuck) {
+        // It cannot serve and cannot be replaced yet: kill it, and the crash path restarts with back-off.
+        old.process.kill();
+      }
+      return;
+    }
+    List<Runnable> handOffs;
+    boolean stopOldNow;
+    lock.lock();
+    try {
+      starting--;
+      consecutiveStartFailures = 0;
+      breakerOpen = false;
+      if (closing) {
+        handOffs = List.of();
+        stopOldNow = false;
+      } else {
+        workers.add(fresh);
+        if (old.state != PooledWorker.State.DEAD) {
+          old.state = PooledWorker.State.RETIRING;
+        }
+        stopOldNow = old.state == PooledWorker.State.RETIRING && old.inFlight == 0;
+        handOffs = handOff(fresh);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (isClosing()) {
+      stopWorker(fresh, Duration.ZERO);
+      return;
+    }
+    recycles.incrementAndGet();
+    watchExit(fresh);
+    LOG.info("Worker {} (pid {}) replaced {}", fresh.id, fresh.process.pid(), old.id);
+    handOffs.forEach(Runnable::run);
+    if (stopOldNow) {
+      retire(old);
+    }
+  }
+
+  private void retire(PooledWorker worker) {
+    try {
+      callbacks.execute(() -> stopWorker(worker, config.shutdownGrace()));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closing: releaseResources stops every worker.
+    }
+  }
+
+  /**
+   * After a call was cancelled or timed out on a worker, give it no calls until it shows it is not
+   * still running that call (a sync tool that ignores cancellation); recycle it if it still is
+   * after the stuck-call grace.
+   */
+  void suspect(PooledWorker worker) {
+    lock.lock();
+    try {
+      if (closing || worker.state != PooledWorker.State.READY) {
+        return;
+      }
+      worker.state = PooledWorker.State.SUSPECT;
+    } finally {
+      lock.unlock();
+    }
+    scheduleStuckCheck(worker, System.nanoTime() + config.stuckCallGrace().toNanos(), 20);
+  }
+
+  private void scheduleStuckCheck(PooledWorker worker, long graceEndNanos, long delayMs) {
+    try {
+      timer.schedule(() -> checkStuck(worker, graceEndNanos), delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closing.
+    }
+  }
+
+  private void checkStuck(PooledWorker worker, long graceEndNanos) {
+    worker.transport.ping(config.healthCheckTimeout()).whenComplete((status, error) -> {
+      List<Runnable> handOffs = List.of();
+      boolean busy;
+      lock.lock();
+      try {
+        if (worker.state != PooledWorker.State.SUSPECT) {
+          return;
+        }
+        busy = error != null || status.busyThreads() > worker.inFlight || status.activeCalls() > worker.inFlight;
+        if (!busy) {
+          worker.state = PooledWorker.State.READY;
+          handOffs = handOff(worker);
+        }
+      } finally {
+        lock.unlock();
+      }
+      handOffs.forEach(Runnable::run);
+      if (!busy) {
+        return;
+      }
+      if (System.nanoTime() >= graceEndNanos) {
+        recycle(worker, error != null
+            ? "it stopped answering after a cancelled call"
+            : "still busy " + config.stuckCallGrace().toMillis() + " ms after a cancelled call (" + status.busyThreads()
+                + " tool threads running)");
+      } else {
+        scheduleStuckCheck(worker, graceEndNanos, 100);
+      }
+    });
+  }
+
+  private void startHouseKeeping() {
+    long period = config.healthCheckInterval().toNanos();
+    houseKeeping = timer.scheduleWithFixedDelay(new HouseKeeper(), period, period, TimeUnit.NANOSECONDS);
+  }
+
+  /** Periodic health pings, and recycling by age and memory. */
+  private final class HouseKeeper implements Runnable {
+    @Override
+    public void run() {
+      try {
+        List<PooledWorker> snapshot;
+        lock.lock();
+        try {
+          snapshot = workers.stream().filter(w -> w.state == PooledWorker.State.READY).toList();
+        } finally {
+          lock.unlock();
+        }
+        long now = System.nanoTime();
+        for (var worker : snapshot) {
+          if (now - worker.retireAtNanos >= 0) {
+            recycle(worker, "reached maxWorkerAge " + config.maxWorkerAge());
+            continue;
+          }
+          if (config.maxWorkerMemory() > 0) {
+            long rss = worker.process.residentMemory();
+            if (rss > config.maxWorkerMemory()) {
+              recycle(worker, "resident memory " + rss / (1024 * 1024) + " MiB is over maxWorkerMemory "
+                  + config.maxWorkerMemory() / (1024 * 1024) + " MiB");
+              continue;
+            }
+          }
+          worker.transport.ping(config.healthCheckTimeout()).whenComplete((status, error) -> onHealthPing(worker, error));
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("House keeping of pool {} failed", config.poolName(), e);
+      }
+    }
+  }
+
+  private void onHealthPing(PooledWorker worker, Throwable error) {
+    boolean kill = false;
+    lock.lock();
+    try {
+      if (error == null) {
+        worker.missedPings = 0;
+        return;
+      }
+      if (worker.state == PooledWorker.State.DEAD || closing) {
+        return;
+      }
+      worker.missedPings++;
+      if (worker.missedPings >= 2 && !worker.killedAsUnhealthy) {
+        worker.killedAsUnhealthy = true;
+        kill = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (kill) {
+      unhealthyKills.incrementAndGet();
+      LOG.warn("Worker {} (pid {}) missed {} health checks in a row (last: {}); killing it", worker.id,
+          worker.process.pid(), worker.missedPings, error.getMessage());
+      worker.process.kill();
+    }
   }
 
   static String describeExit(int exitCode) {
@@ -403,6 +711,9 @@ public final class WorkerPool implements AutoCloseable {
       if (worker != null) {
         worker.inFlight++;
         return CompletableFuture.completedFuture(worker);
+      }
+      if (breakerOpen && readyCount() == 0) {
+        return CompletableFuture.failedFuture(new PoolUnavailableException(toolName, consecutiveStartFailures, lastStartFailure));
       }
       if (waiters.size() >= config.queueCapacity()) {
         return CompletableFuture.failedFuture(saturated(toolName, PoolSaturatedException.Reason.QUEUE_FULL, null));
@@ -461,11 +772,18 @@ public final class WorkerPool implements AutoCloseable {
 
   private void release(PooledWorker worker) {
     List<Runnable> handOffs;
+    boolean recycle = false;
+    boolean stop = false;
     lock.lock();
     try {
       worker.inFlight--;
       worker.completedCalls++;
+      if (worker.state == PooledWorker.State.READY && config.maxCallsPerWorker() > 0
+          && worker.completedCalls >= config.maxCallsPerWorker() && !worker.replacing) {
+        recycle = true;
+      }
       handOffs = worker.state == PooledWorker.State.READY ? handOff(worker) : List.of();
+      stop = worker.state == PooledWorker.State.RETIRING && worker.inFlight == 0;
       if (busyCount() == 0) {
         idle.signalAll();
       }
@@ -473,6 +791,12 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     handOffs.forEach(Runnable::run);
+    if (recycle) {
+      recycle(worker, "served " + worker.completedCalls + " calls (maxCallsPerWorker " + config.maxCallsPerWorker() + ")");
+    }
+    if (stop) {
+      retire(worker);
+    }
   }
 
   /** Gives the worker's free capacity to queued calls; returns completions to run after unlocking. */
@@ -511,11 +835,27 @@ public final class WorkerPool implements AutoCloseable {
     }
     // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var acquired = acquire(toolName, deadline, budget);
-    pending.set(acquired);
-    var outcome = acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set))
-        .whenComplete((result, error) -> (error == null ? completedCalls : failedCalls).incrementAndGet());
+    var outcome = attempt(request, deadline, budget, pending);
+    if (options.idempotent()) {
+      // Only a crash is retried, once: the call may have run, which is safe because the caller said so.
+      outcome = outcome.exceptionallyCompose(error -> {
+        var cause = unwrap(error);
+        if (cause instanceof WorkerCrashedException crashed && deadline - System.nanoTime() > 0 && !isClosing()) {
+          LOG.info("Retrying idempotent call to '{}' after worker {} crashed", toolName, crashed.workerId().orElse("?"));
+          return attempt(request, deadline, budget, pending);
+        }
+        return CompletableFuture.failedFuture(cause);
+      });
+    }
+    outcome = outcome.whenComplete((result, error) -> (error == null ? completedCalls : failedCalls).incrementAndGet());
     return cancelling(outcome, pending);
+  }
+
+  private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget,
+      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
+    var acquired = acquire(request.toolName(), deadline, budget);
+    pending.set(acquired);
+    return acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set));
   }
 
   /** A future that completes with {@code outcome} and whose cancel() cancels what {@code pending} holds. */
@@ -577,18 +917,39 @@ public final class WorkerPool implements AutoCloseable {
     var call = worker.transport.execute(request, Duration.ofNanos(remaining));
     onStarted.accept(call);
     return call.handle((response, error) -> {
+      var cause = error == null ? null : unwrap(error);
+      var failed = cause == null && !response.success()
+          ? decodeError(response.errorJson(), request.toolName(), worker, budget)
+          : null;
+      if (cause instanceof CallTimeoutException || cause instanceof java.util.concurrent.CancellationException
+          || failed instanceof CallTimeoutException
+          || (cause instanceof TransportException t && isConnectionLoss(t.status()))) {
+        // Python was told to cancel, or the connection dropped (the process may be dying): until the
+        // worker shows it is idle and alive, it gets no new call.
+        suspect(worker);
+      }
       release(worker);
-      if (error != null) {
-        return translate(unwrap(error), worker, request.toolName(), budget);
+      if (cause != null) {
+        return translate(cause, worker, request.toolName(), budget);
+      }
+      if (failed != null) {
+        return CompletableFuture.<ToolResult>failedFuture(failed);
       }
       return CompletableFuture.completedFuture(toResult(response, worker, request.toolName()));
     }).thenCompose(f -> f);
   }
 
-  private ToolResult toResult(ToolResponse response, PooledWorker worker, String toolName) {
-    if (!response.success()) {
-      throw ErrorDecoder.decode(response.errorJson(), toolName, worker.id);
+  /** Decodes a worker's error document; the worker's own enforcement of the budget counts as a timeout. */
+  private static SnakepitException decodeError(String errorJson, String toolName, PooledWorker worker, Duration budget) {
+    var error = ErrorDecoder.decode(errorJson, toolName, worker.id);
+    if (error instanceof dev.snakepit.PythonException python && "CancelledError".equals(python.pythonType())
+        && "timeout".equals(python.context().get("reason"))) {
+      return new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.RUNNING, null);
     }
+    return error;
+  }
+
+  private ToolResult toResult(ToolResponse response, PooledWorker worker, String toolName) {
     var workerId = response.metadata().getOrDefault("snakepit.worker_id", worker.id);
     return new ToolResult(toolName, response.resultJson(), response.binaryResult(), workerId,
         Duration.ofMillis(response.executionTimeMs()), response.metadata());
@@ -597,7 +958,7 @@ public final class WorkerPool implements AutoCloseable {
   /** Maps a transport failure; a dropped connection to a dead process becomes a worker-crashed error. */
   private CompletableFuture<ToolResult> translate(Throwable error, PooledWorker worker, String toolName, Duration budget) {
     if (error instanceof RemoteToolError remote) {
-      return CompletableFuture.failedFuture(ErrorDecoder.decode(remote.errorJson(), toolName, worker.id));
+      return CompletableFuture.failedFuture(decodeError(remote.errorJson(), toolName, worker.id == null ? null : worker, budget));
     }
     if (error instanceof CallTimeoutException timeout && !timeout.timeout().equals(budget)) {
       return CompletableFuture.failedFuture(
@@ -701,6 +1062,11 @@ public final class WorkerPool implements AutoCloseable {
   // Introspection
   // ---------------------------------------------------------------------------------------------
 
+  /** The host tools Python tools may call. */
+  public HostToolRegistry hostTools() {
+    return hostTools;
+  }
+
   /** The Python tools the workers registered, sorted by name. */
   public List<ToolInfo> tools() {
     return catalog.tools();
@@ -710,8 +1076,9 @@ public final class WorkerPool implements AutoCloseable {
   public PoolStats stats() {
     lock.lock();
     try {
-      return new PoolStats(workers.size(), starting, busyCount(), waiters.size(), completedCalls.get(), failedCalls.get(),
-          restarts.get(), crashes.get());
+      int retiring = workers.size() - readyCount();
+      return new PoolStats(readyCount(), starting, retiring, busyCount(), waiters.size(), completedCalls.get(),
+          failedCalls.get(), restarts.get(), crashes.get(), unhealthyKills.get(), recycles.get(), breakerOpen);
     } finally {
       lock.unlock();
     }
@@ -805,6 +1172,9 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    if (houseKeeping != null) {
+      houseKeeping.cancel(false);
+    }
     var stops = toStop.stream()
         .map(w -> CompletableFuture.runAsync(() -> stopWorker(w, config.shutdownGrace()), callbacks))
         .toList();
@@ -822,6 +1192,7 @@ public final class WorkerPool implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     deleteRunDirectory();
+    registry.delete();
   }
 
   private void deleteRunDirectory() {

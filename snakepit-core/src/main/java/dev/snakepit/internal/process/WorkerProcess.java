@@ -152,6 +152,40 @@ public final class WorkerProcess {
     return process.pid();
   }
 
+  /** The OS process handle. */
+  public ProcessHandle handle() {
+    return process.toHandle();
+  }
+
+  /**
+   * Resident memory of the worker and its descendants in bytes, read from /proc (Linux), or -1
+   * where /proc is not available.
+   */
+  public long residentMemory() {
+    long total = rss(process.pid());
+    if (total < 0) {
+      return -1;
+    }
+    for (var child : process.descendants().toList()) {
+      total += Math.max(0, rss(child.pid()));
+    }
+    return total;
+  }
+
+  private static long rss(long pid) {
+    try {
+      for (var line : Files.readAllLines(java.nio.file.Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          var kib = line.substring(6).trim().split("\\s+")[0];
+          return Long.parseLong(kib) * 1024;
+        }
+      }
+      return 0;
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** Whether the process is running. */
   public boolean isAlive() {
     return process.isAlive();
@@ -186,7 +220,7 @@ public final class WorkerProcess {
       var descendants = process.descendants().toList();
       process.destroy();
       try {
-        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS) && !grace.isZero()) {
           LOG.warn("Worker {} (pid {}) did not exit within {} ms of SIGTERM; killing it", spec.workerId(), process.pid(), grace.toMillis());
         }
       } catch (InterruptedException e) {

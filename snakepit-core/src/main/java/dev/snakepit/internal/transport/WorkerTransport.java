@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * carrying the protocol's error document) at this boundary.
  */
 public interface WorkerTransport extends AutoCloseable {
-  /** Checks the worker answers, within {@code timeout}. */
-  CompletableFuture<Void> ping(Duration timeout);
+  /** Checks the worker answers, within {@code timeout}, and returns what it reports about its load. */
+  CompletableFuture<WorkerStatus> ping(Duration timeout);
 
   /** Runs a tool; the future fails on transport errors. Cancelling the future cancels the call. */
   CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout);

@@ -13,6 +13,7 @@ import dev.snakepit.internal.transport.ChunkListener;
 import dev.snakepit.internal.transport.StreamCall;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.WorkerStatus;
 import dev.snakepit.internal.transport.WorkerTransport;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -38,14 +39,14 @@ final class GrpcWorkerTransport implements WorkerTransport {
   }
 
   @Override
-  public CompletableFuture<Void> ping(Duration timeout) {
-    var future = new CompletableFuture<Void>();
+  public CompletableFuture<WorkerStatus> ping(Duration timeout) {
+    var future = new CompletableFuture<WorkerStatus>();
     var call = channel.newCall(BridgeServiceGrpc.getPingMethod(), deadline(timeout).withWaitForReady());
     ClientCalls.asyncUnaryCall(call, PingRequest.newBuilder().setMessage("snakepit-java").build(),
         new UnaryObserver<PingResponse>() {
           @Override
           public void onNext(PingResponse value) {
-            future.complete(null);
+            future.complete(new WorkerStatus(value.getActiveCalls(), value.getBusyThreads()));
           }
 
           @Override

@@ -1,0 +1,123 @@
+package dev.snakepit.bench;
+
+import dev.snakepit.Snakepit;
+import dev.snakepit.SnakepitConfig;
+import dev.snakepit.ToolResult;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/** Snakepit itself, running {@code snakepit_bench.adapter.BenchAdapter} through the public API only. */
+final class SnakepitPeer implements AutoCloseable {
+  static final String ADAPTER = "snakepit_bench.adapter.BenchAdapter";
+
+  private final BenchContext context;
+  private final Snakepit pit;
+  private final String name;
+
+  private SnakepitPeer(BenchContext context, Snakepit pit, String name) {
+    this.context = context;
+    this.pit = pit;
+    this.name = name;
+  }
+
+  /** The pool configuration every scenario starts from: the bench adapter, generous time-outs. */
+  static SnakepitConfig.Builder config(BenchContext context, int workers) {
+    return SnakepitConfig.builder()
+        .poolName("bench")
+        .python(context.python)
+        .adapter(ADAPTER)
+        .addPythonPath(context.helperRoot)
+        .workers(workers)
+        .callTimeout(Duration.ofSeconds(120))
+        .startupTimeout(Duration.ofSeconds(60))
+        .shutdownGrace(Duration.ofSeconds(2));
+  }
+
+  static SnakepitPeer start(BenchContext context, String name, int workers, UnaryOperator<SnakepitConfig.Builder> tweak) {
+    var pit = context.track(Snakepit.start(tweak.apply(config(context, workers)).build()));
+    var peer = new SnakepitPeer(context, pit, name);
+    for (int i = 0; i < workers; i++) {
+      peer.echo("warm-up");
+    }
+    return peer;
+  }
+
+  String name() {
+    return name;
+  }
+
+  Snakepit pit() {
+    return pit;
+  }
+
+  Object echo(String message) {
+    return pit.execute("echo", Map.of("message", message));
+  }
+
+  Object echoThreaded(String message) {
+    return pit.execute("echo_threaded", Map.of("message", message));
+  }
+
+  void echoAsync(String message, Runnable done, Consumer<Throwable> failed) {
+    pit.executeAsync("echo", Map.of("message", message)).whenComplete((result, error) -> {
+      if (error != null) {
+        failed.accept(error);
+      } else {
+        done.run();
+      }
+    });
+  }
+
+  long up(byte[] data) {
+    return pit.execute("sink", Map.of("data", data)).asLong();
+  }
+
+  ByteBuffer down(int size) {
+    return pit.execute("source", Map.of("size", size)).byteBuffer();
+  }
+
+  ByteBuffer echoBytes(byte[] data) {
+    return pit.execute("echo_bytes", Map.of("data", data)).byteBuffer();
+  }
+
+  /** Streams {@code count} chunks through the iterator API; returns how many data chunks arrived. */
+  long stream(String tool, int count, int size) {
+    long n = 0;
+    try (var chunks = pit.stream(tool, Map.of("count", count, "size", size))) {
+      while (chunks.hasNext()) {
+        if (!chunks.next().isEmpty()) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Streams through the callback API. */
+  long streamCallback(String tool, int count, int size) {
+    var received = new long[1];
+    pit.stream(tool, Map.of("count", count, "size", size), dev.snakepit.CallOptions.defaults(), chunk -> {
+      if (!chunk.isEmpty()) {
+        received[0]++;
+      }
+    }).join();
+    return received[0];
+  }
+
+  ToolResult execute(String tool, Map<String, ?> arguments) {
+    return pit.execute(tool, arguments);
+  }
+
+  @Override
+  public void close() {
+    context.close(pit);
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.snakepit.cli;
+
+import dev.snakepit.SnakepitConfig;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** The options that say which workers to start: adapter, interpreter, entry point, module path. */
+final class PoolOptions {
+  @Option(names = "--adapter", paramLabel = "MODULE.CLASS",
+      description = "Adapter class the workers serve (default: ${DEFAULT-VALUE}).",
+      defaultValue = SnakepitConfig.SHOWCASE_ADAPTER)
+  String adapter;
+
+  @Option(names = "--python", paramLabel = "PATH",
+      description = "Python interpreter (default: $SNAKEPIT_PYTHON, else the repo's .venv, else python3).")
+  Path python;
+
+  @Option(names = "--worker-script", paramLabel = "PATH",
+      description = "Run this script instead of 'python -m snakepit_bridge.server' (e.g. a Snakepit grpc_server.py).")
+  Path workerScript;
+
+  @Option(names = "--pythonpath", paramLabel = "DIR",
+      description = "Add a directory to the workers' PYTHONPATH (repeatable, or several joined by the path separator).")
+  List<String> pythonPath = new ArrayList<>();
+
+  @Option(names = "--startup-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How long a worker may take to start (default: 30s).")
+  Duration startupTimeout;
+
+  /** The directories of {@code --pythonpath}, split and in order. */
+  List<Path> pythonPathEntries() {
+    var entries = new ArrayList<Path>();
+    for (var option : pythonPath) {
+      for (var part : option.split(File.pathSeparator)) {
+        if (!part.isBlank()) {
+          entries.add(Path.of(part));
+        }
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * A config builder with these options applied; a value the config rejects becomes a usage error.
+   *
+   * @param poolName the pool's name (shows up in worker ids)
+   * @param workers how many workers to start
+   */
+  SnakepitConfig.Builder builder(CommandLine commandLine, String poolName, int workers) {
+    try {
+      var builder = SnakepitConfig.builder().poolName(poolName).workers(workers).adapter(adapter);
+      if (python != null) {
+        builder.python(python);
+      }
+      if (workerScript != null) {
+        builder.workerScript(workerScript);
+      }
+      pythonPathEntries().forEach(builder::addPythonPath);
+      if (startupTimeout != null) {
+        builder.startupTimeout(startupTimeout);
+      }
+      return builder;
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(commandLine, e.getMessage(), e);
+    }
+  }
+
+  /** Builds {@code builder}, turning a rejected combination into a usage error. */
+  static SnakepitConfig build(CommandLine commandLine, SnakepitConfig.Builder builder) {
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(commandLine, e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.snakepit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testing.TestPools;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Java -> Python tool -> Java host tool -> another Python tool: succeeds when a second worker is
+ * free, and ends with a typed error within the outer budget when none is.
+ */
+@ExtendWith(NoLeaks.class)
+class NestedCallTest {
+  private static final Duration OUTER_BUDGET = Duration.ofSeconds(2);
+
+  /** A host tool that adds two numbers by calling the Python tool {@code add}, within its own budget. */
+  private static HostTool addInPython(AtomicReference<Throwable> failure) {
+    return HostTool.builder("add_in_python")
+        .param(ParamSpec.required("a", ParamSpec.NUMBER, "first addend"))
+        .param(ParamSpec.required("b", ParamSpec.NUMBER, "second addend"))
+        .handler((args, ctx) -> {
+          try {
+            var inner = ctx.execute("add", args);
+            return Map.of("sum", inner.asJson(), "inner_worker", inner.workerId());
+          } catch (RuntimeException e) {
+            failure.set(e);
+            throw e;
+          }
+        })
+        .build();
+  }
+
+  private static Map<String, ?> outerArguments() {
+    return Map.of("tool", "add_in_python", "arguments", Map.of("a", 2, "b", 3));
+  }
+
+  @Test
+  void aNestedCallRunsOnTheOtherWorkerWhenOneIsFree() {
+    var failure = new AtomicReference<Throwable>();
+    try (var pit = Snakepit.start(TestPools.config().workers(2).hostTool(addInPython(failure)).build())) {
+      var outer = pit.execute("call_host", outerArguments());
+
+      var result = outer.asMap();
+      assertThat(result).containsEntry("sum", 5);
+      assertThat(result.get("inner_worker")).isNotEqualTo(outer.workerId()).isIn(pit.workerIds());
+      assertThat(failure.get()).isNull();
+    }
+  }
+
+  @Test
+  void aNestedCallWithNoFreeWorkerTimesOutInTimeForTheOuterCallToFailClearly() {
+    var failure = new AtomicReference<Throwable>();
+    try (var pit = Snakepit.start(TestPools.config().workers(1).hostTool(addInPython(failure)).build())) {
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> pit.execute("call_host", outerArguments(), CallOptions.defaults().withTimeout(OUTER_BUDGET)))
+          .isInstanceOfSatisfying(PythonException.class, e -> {
+            assertThat(e.pythonType()).isEqualTo("HostToolError");
+            assertThat(e.pythonMessage()).contains("add_in_python").contains("dev.snakepit.CallTimeoutException")
+                .contains("timed out");
+            assertThat(e.context()).containsEntry("remote_type", "dev.snakepit.CallTimeoutException");
+          });
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(OUTER_BUDGET);
+      assertThat(failure.get()).isInstanceOfSatisfying(CallTimeoutException.class,
+          e -> assertThat(e.phase()).isEqualTo(CallTimeoutException.Phase.QUEUED));
+      assertThat(pit.execute("add", Map.of("a", 1, "b", 1)).asLong()).as("the pool still serves calls").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aNestedCallIgnoringTheBudgetIsInterruptedWhenTheCallerGivesUp() throws InterruptedException {
+    var handlerFailure = new AtomicReference<Throwable>();
+    var handlerDone = new CountDownLatch(1);
+    var greedy = HostTool.of("greedy_add", "Calls Python with the pool's full call timeout", (args, ctx) -> {
+      try {
+        return ctx.snakepit().execute("add", Map.of("a", 1, "b", 2)).asJson();
+      } catch (RuntimeException e) {
+        handlerFailure.set(e);
+        throw e;
+      } finally {
+        handlerDone.countDown();
+      }
+    });
+    try (var pit = Snakepit.start(TestPools.config().workers(1).hostTool(greedy).build())) {
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> pit.execute("call_host", Map.of("tool", "greedy_add"),
+          CallOptions.defaults().withTimeout(OUTER_BUDGET)))
+          .isInstanceOf(SnakepitException.class);
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(OUTER_BUDGET.plusSeconds(2));
+      assertThat(handlerDone.await(5, TimeUnit.SECONDS)).as("the handler was interrupted").isTrue();
+      assertThat(handlerFailure.get()).isInstanceOf(SnakepitException.class);
+      assertThat(pit.execute("add", Map.of("a", 1, "b", 1)).asLong()).as("the pool still serves calls").isEqualTo(2);
+    }
+  }
+}

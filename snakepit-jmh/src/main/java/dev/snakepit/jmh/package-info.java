@@ -1,0 +1,2 @@
+/** JMH microbenchmarks of Snakepit's Java hot paths, each beside a no-op baseline. */
+package dev.snakepit.jmh;
