@@ -149,7 +149,7 @@ def test_adapter_info(showcase_worker: Worker) -> None:
     info = showcase_worker.call("adapter_info")
     assert info["adapter"] == "ShowcaseAdapter"
     assert info["worker_id"] == "test-worker-1"
-    assert info["tool_count"] == len(info["tools"]) == 14
+    assert info["tool_count"] == len(info["tools"]) == 15
     assert info["counters"]["calls"] >= 1
     assert info["grpcio_version"] == grpc.__version__
 

@@ -22,6 +22,8 @@ public enum ErrorCode {
   PAYLOAD_TOO_LARGE,
   /** A host tool of that name is already registered where the new one would be visible. */
   DUPLICATE_HOST_TOOL,
+  /** A session cannot serve the call: limit reached, worker lost, expired or closed. */
+  SESSION,
   /** No worker can serve: recent worker starts all failed (the pool's breaker is open). */
   POOL_UNAVAILABLE,
   /** The transport failed in a way none of the other codes describes. */

@@ -12,7 +12,9 @@ public final class PoolSaturatedException extends SnakepitException {
     /** The wait queue was at capacity. */
     QUEUE_FULL,
     /** The call waited in the queue for the whole queue timeout. */
-    QUEUE_TIMEOUT
+    QUEUE_TIMEOUT,
+    /** A {@link Affinity#STRICT_FAIL_FAST} session call found its bound worker busy. */
+    SESSION_WORKER_BUSY
   }
 
   private final Reason reason;
@@ -30,9 +32,12 @@ public final class PoolSaturatedException extends SnakepitException {
   }
 
   private static String describe(String toolName, Reason reason, int workers, int busy, int queued, int capacity, String detail) {
-    var why = reason == Reason.QUEUE_FULL
-        ? "the wait queue is full"
-        : "no worker became free within the queue timeout" + (detail == null ? "" : " (" + detail + ")");
+    var why = switch (reason) {
+      case QUEUE_FULL -> "the wait queue is full";
+      case QUEUE_TIMEOUT -> "no worker became free within the queue timeout" + (detail == null ? "" : " (" + detail + ")");
+      case SESSION_WORKER_BUSY -> "the session's worker is busy and the session's affinity is STRICT_FAIL_FAST"
+          + (detail == null ? "" : " (" + detail + ")");
+    };
     return "Call to '" + toolName + "' rejected: " + why + " (workers=" + workers + ", busy=" + busy
         + ", queued=" + queued + ", queueCapacity=" + capacity + "). Add workers, raise the queue capacity or"
         + " timeout, or slow the callers down.";

@@ -15,6 +15,8 @@ package dev.snakepit;
  * @param unhealthyKills workers killed because they stopped answering health checks
  * @param recycles workers replaced on purpose: call count, age, memory, or a stuck call
  * @param breakerOpen whether calls fail fast because recent worker starts all failed
+ * @param sessions sessions alive
  */
 public record PoolStats(int workers, int starting, int retiring, int busy, int queued, long completedCalls,
-    long failedCalls, long restarts, long crashes, long unhealthyKills, long recycles, boolean breakerOpen) {}
+    long failedCalls, long restarts, long crashes, long unhealthyKills, long recycles, boolean breakerOpen,
+    int sessions) {}

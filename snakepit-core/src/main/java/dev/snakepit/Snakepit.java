@@ -104,6 +104,32 @@ public final class Snakepit implements AutoCloseable {
     return pool.stream(tool, arguments, options, onChunk);
   }
 
+  /**
+   * Opens (or reopens) the session with this id, with the pool's default affinity. Its calls carry
+   * the id to Python and follow the worker their first call was bound to.
+   *
+   * @throws SessionException with {@link SessionException.Reason#LIMIT_REACHED} at the session cap
+   */
+  public Session session(String id) {
+    return session(id, pool.config().sessionAffinity());
+  }
+
+  /** Opens (or reopens) the session with this id and affinity mode. */
+  public Session session(String id, Affinity affinity) {
+    java.util.Objects.requireNonNull(id, "id");
+    java.util.Objects.requireNonNull(affinity, "affinity");
+    if (id.isBlank() || id.length() > 256) {
+      throw new IllegalArgumentException("session id must be 1 to 256 non-blank characters, was '" + id + "'");
+    }
+    pool.openSession(id, java.util.Map.of());
+    return new Session(pool, id, affinity);
+  }
+
+  /** Opens a session with a fresh random id and the pool's default affinity. */
+  public Session session() {
+    return session("session-" + java.util.UUID.randomUUID());
+  }
+
   /** The tools the workers offer, with their parameters, sorted by name. */
   public List<ToolInfo> tools() {
     return pool.tools();

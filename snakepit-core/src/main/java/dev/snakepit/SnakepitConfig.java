@@ -51,6 +51,9 @@ public final class SnakepitConfig {
   private final long maxWorkerMemory;
   private final Duration stuckCallGrace;
   private final int breakerThreshold;
+  private final Affinity sessionAffinity;
+  private final Duration sessionTtl;
+  private final int maxSessions;
   private final List<HostTool> hostTools;
 
   private SnakepitConfig(Builder b) {
@@ -80,6 +83,9 @@ public final class SnakepitConfig {
     this.maxWorkerMemory = b.maxWorkerMemory;
     this.stuckCallGrace = b.stuckCallGrace;
     this.breakerThreshold = b.breakerThreshold;
+    this.sessionAffinity = b.sessionAffinity;
+    this.sessionTtl = b.sessionTtl;
+    this.maxSessions = b.maxSessions;
     this.hostTools = List.copyOf(b.hostTools.values());
   }
 
@@ -122,6 +128,9 @@ public final class SnakepitConfig {
     b.maxWorkerMemory = maxWorkerMemory;
     b.stuckCallGrace = stuckCallGrace;
     b.breakerThreshold = breakerThreshold;
+    b.sessionAffinity = sessionAffinity;
+    b.sessionTtl = sessionTtl;
+    b.maxSessions = maxSessions;
     hostTools.forEach(t -> b.hostTools.put(t.name(), t));
     return b;
   }
@@ -261,6 +270,21 @@ public final class SnakepitConfig {
     return breakerThreshold;
   }
 
+  /** Default affinity of session calls. */
+  public Affinity sessionAffinity() {
+    return sessionAffinity;
+  }
+
+  /** Idle time after which a session is removed. */
+  public Duration sessionTtl() {
+    return sessionTtl;
+  }
+
+  /** Most sessions alive at once. */
+  public int maxSessions() {
+    return maxSessions;
+  }
+
   /** The worker's command line, without the per-worker arguments the pool adds. */
   public List<String> baseCommand() {
     var command = new ArrayList<String>();
@@ -312,6 +336,9 @@ public final class SnakepitConfig {
     private long maxWorkerMemory;
     private Duration stuckCallGrace = Duration.ofSeconds(2);
     private int breakerThreshold = 3;
+    private Affinity sessionAffinity = Affinity.HINT;
+    private Duration sessionTtl = Duration.ofMinutes(30);
+    private int maxSessions = 10_000;
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
 
     private Builder() {}
@@ -529,6 +556,27 @@ public final class SnakepitConfig {
         throw new IllegalArgumentException("breakerThreshold must be between 1 and 100, was " + failures);
       }
       this.breakerThreshold = failures;
+      return this;
+    }
+
+    /** Default affinity of session calls (default {@link Affinity#HINT}). */
+    public Builder sessionAffinity(Affinity affinity) {
+      this.sessionAffinity = Objects.requireNonNull(affinity, "sessionAffinity");
+      return this;
+    }
+
+    /** Idle time after which a session is removed (default 30 minutes). */
+    public Builder sessionTtl(Duration ttl) {
+      this.sessionTtl = positive("sessionTtl", ttl);
+      return this;
+    }
+
+    /** Most sessions alive at once, 1 to 10,000,000 (default 10,000). */
+    public Builder maxSessions(int sessions) {
+      if (sessions < 1 || sessions > 10_000_000) {
+        throw new IllegalArgumentException("maxSessions must be between 1 and 10000000, was " + sessions);
+      }
+      this.maxSessions = sessions;
       return this;
     }
 

@@ -17,6 +17,7 @@ public abstract sealed class SnakepitException extends RuntimeException
         StartupFailedException,
         PayloadTooLargeException,
         PoolUnavailableException,
+        SessionException,
         DuplicateHostToolException,
         TransportException {
 

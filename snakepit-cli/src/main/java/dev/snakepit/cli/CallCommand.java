@@ -39,16 +39,20 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "call",
     sortOptions = false,
+    header = "Call one tool and print its result as JSON.",
     description = {
-      "Call one tool and print its result as JSON.",
+      "Each VALUE is sent as JSON when it is exactly one JSON value (a=2, xs=[1,2],",
+      "flag=true, o={\"k\":1}), else as a string (text=hello). Quote JSON to force a",
+      "string: text='\"123\"'. NAME=@FILE sends a file's bytes, NAME=@- sends stdin,",
+      "NAME=@@x sends the string @x.",
       "",
-      "Each VALUE is sent as JSON when it is valid JSON (a=2, xs=[1,2], flag=true, o={\"k\":1}), else as a",
-      "string (text=hello; quote to force a string: text='\"123\"'). NAME=@FILE sends a file's bytes,",
-      "NAME=@- sends stdin, NAME=@@x sends the string @x.",
+      "A streaming tool (or --stream) prints one JSON line per chunk as it arrives.",
+      "A bytes result prints {\"binary\":true,\"size\":N,\"sha256\":...}; --output FILE",
+      "saves the bytes instead.",
       "",
-      "A streaming tool (or --stream) prints one JSON line per chunk as each arrives. A bytes result",
-      "prints {\"binary\":true,\"size\":...,\"sha256\":...}; --output FILE saves the bytes instead.",
-      "Exit status: 0 success, 1 the call failed (error JSON with type and message on stderr), 2 usage error."
+      "Exit status: 0 success; 1 the call failed (error JSON with type and message",
+      "on stderr); 2 usage error.",
+      ""
     })
 final class CallCommand implements Callable<Integer> {
   @ParentCommand

@@ -36,9 +36,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     sortOptions = false,
+    header = "Tour every feature against the showcase adapter, with timings.",
     description = {
-      "A tour of Snakepit against the showcase adapter: results, streaming, bytes, parallel calls,",
-      "a Python error with its traceback and a timeout that cancels Python, each with its timing."
+      "A tour of Snakepit against the showcase adapter: results, streaming, bytes,",
+      "parallel calls, a Python error with its traceback and a timeout that cancels",
+      "Python, each step with its timing.",
+      ""
     })
 final class DemoCommand implements Callable<Integer> {
   private static final int NAME_WIDTH = 13;

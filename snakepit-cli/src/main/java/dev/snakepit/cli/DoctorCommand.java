@@ -38,9 +38,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "doctor",
     sortOptions = false,
+    header = "Check the setup: JDK, Python, packages, adapter, a live worker.",
     description = {
-      "Check that everything Snakepit needs is in place: JDK, Python, grpcio/protobuf, snakepit_bridge,",
-      "the adapter, and a worker that starts and answers. Exit status 1 when a check fails."
+      "Check that everything Snakepit needs is in place: the JDK, Python, grpcio and",
+      "protobuf, snakepit_bridge, the adapter, and a worker that starts and answers.",
+      "Exit status 1 when a check fails.",
+      ""
     })
 final class DoctorCommand implements Callable<Integer> {
   private static final int LABEL_WIDTH = 16;

@@ -16,7 +16,6 @@ import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -33,7 +32,7 @@ import picocli.CommandLine.Spec;
     versionProvider = SnakepitCli.Version.class,
     description = "Runs pools of Python worker processes and calls their tools over gRPC.",
     subcommands = {CallCommand.class, ToolsCommand.class, DemoCommand.class, DoctorCommand.class, HelpCommand.class},
-    footer = {"", "Start with: snakepit demo   (a tour)   |   snakepit doctor   (is everything installed?)"})
+    footer = {"", "Start with 'snakepit demo' (a tour) or 'snakepit doctor' (checks the setup)."})
 public final class SnakepitCli implements Callable<Integer> {
   /** The system property slf4j-simple reads, once, when the first logger is created. */
   static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
@@ -72,6 +71,17 @@ public final class SnakepitCli implements Callable<Integer> {
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(
         terminal.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
+    commandLine.setParameterExceptionHandler((error, args) -> {
+      // A short complaint and where to read more, rather than the whole usage under every typo.
+      var failed = error.getCommandLine();
+      var stderr = failed.getErr();
+      var name = failed.getCommandSpec().qualifiedName(" ");
+      stderr.println(failed.getColorScheme().errorText(name + ": " + error.getMessage()));
+      CommandLine.UnmatchedArgumentException.printSuggestions(error, stderr);
+      stderr.println("Try '" + name + " --help' for more information.");
+      stderr.flush();
+      return CommandLine.ExitCode.USAGE;
+    });
     commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> {
       // Commands report the failures they expect; this is the net for the ones they do not.
       failed.getErr().println("snakepit " + failed.getCommandName() + ": " + error);
@@ -110,10 +120,14 @@ public final class SnakepitCli implements Callable<Integer> {
     return stdin;
   }
 
-  /** Without a subcommand: the usage, as a usage error. */
+  /** Without a subcommand: the usage on stderr, as a usage error. */
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: try 'snakepit demo', or see the list below.");
+    var err = spec.commandLine().getErr();
+    err.println("snakepit: missing command (start with 'snakepit demo')");
+    spec.commandLine().usage(err);
+    err.flush();
+    return CommandLine.ExitCode.USAGE;
   }
 
   /** {@code --version}: the CLI's version and the Java it runs on. */

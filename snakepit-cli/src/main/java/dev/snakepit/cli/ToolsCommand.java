@@ -19,9 +19,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "tools",
     sortOptions = false,
+    header = "List the adapter's tools and their parameters.",
     description = {
-      "List the adapter's tools with their parameters (name, type, required, default, description).",
-      "--json prints an array of {name, description, streaming, parameters: [{name, type, required, default?, description}]}."
+      "Each parameter shows its name, type, whether it is required or its default,",
+      "and its description. --json prints an array of {name, description,",
+      "streaming, parameters: [{name, type, required, default?, description}]}.",
+      ""
     })
 final class ToolsCommand implements Callable<Integer> {
   @ParentCommand

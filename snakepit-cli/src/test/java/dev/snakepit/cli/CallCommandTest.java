@@ -143,6 +143,16 @@ class CallCommandTest {
   }
 
   @Test
+  void shouldExitOneWithStartupReportWhenTheAdapterCannotBeImported() {
+    var run = Cli.run("call", "ping", "--adapter", "no_such_module.NoAdapter", "--compact");
+
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+    var error = run.errJson();
+    assertThat(error.path("type").asText()).isEqualTo("StartupFailedException");
+    assertThat(error.path("stderr_tail").asText()).contains("no_such_module");
+  }
+
+  @Test
   void shouldExitTwoWithoutStartingWorkersOnUsageErrors() {
     assertThat(Cli.run("call").exitCode()).isEqualTo(2);
     assertThat(Cli.run("call", "add", "--timeout", "soon").exitCode()).isEqualTo(2);

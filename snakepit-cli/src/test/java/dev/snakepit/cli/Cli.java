@@ -44,9 +44,18 @@ final class Cli {
 
   /** Runs {@code snakepit args...} reading {@code @-} arguments from {@code stdin}. */
   static Run runWithStdin(InputStream stdin, String... args) {
+    return run(Terminal.plain(), stdin, args);
+  }
+
+  /** Runs {@code snakepit args...} as if its output went to {@code terminal}. */
+  static Run runOn(Terminal terminal, String... args) {
+    return run(terminal, new ByteArrayInputStream(new byte[0]), args);
+  }
+
+  private static Run run(Terminal terminal, InputStream stdin, String... args) {
     var out = new StringWriter();
     var err = new StringWriter();
-    int code = SnakepitCli.commandLine(Terminal.plain(), stdin, new PrintWriter(out, true), new PrintWriter(err, true))
+    int code = SnakepitCli.commandLine(terminal, stdin, new PrintWriter(out, true), new PrintWriter(err, true))
         .execute(args);
     return new Run(code, out.toString(), err.toString());
   }

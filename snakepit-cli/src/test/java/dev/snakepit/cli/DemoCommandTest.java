@@ -32,6 +32,18 @@ class DemoCommandTest {
   }
 
   @Test
+  void shouldRedrawOneProgressLineInPlaceOnATerminal() {
+    var run = Cli.runOn(new Terminal(true, false), "demo", "--binary-mib", "1", "--stream-steps", "3", "--workers", "1");
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    var streamLine = run.outLines().stream().filter(line -> line.contains("step 1 of 3")).findFirst().orElseThrow();
+    assertThat(streamLine).as("all progress updates on one line, each starting with a carriage return")
+        .contains("step 2 of 3", "step 3 of 3")
+        .contains("\r\u001b[K ✓ stream ");
+    assertThat(run.out()).doesNotContain("\u001b[3", "\u001b[1m");
+  }
+
+  @Test
   void shouldRejectAnOversizedBinaryStepAsUsageError() {
     assertThat(Cli.run("demo", "--binary-mib", "1000").exitCode()).isEqualTo(2);
   }

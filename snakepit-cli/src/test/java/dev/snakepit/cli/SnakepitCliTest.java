@@ -30,7 +30,7 @@ class SnakepitCliTest {
     var unknown = Cli.run("frobnicate");
 
     assertThat(none.exitCode()).isEqualTo(2);
-    assertThat(none.err()).contains("Missing command", "Usage: snakepit");
+    assertThat(none.err()).contains("missing command", "Usage: snakepit");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("frobnicate");
   }

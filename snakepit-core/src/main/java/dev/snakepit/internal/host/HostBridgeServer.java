@@ -229,8 +229,12 @@ public final class HostBridgeServer implements AutoCloseable {
       if (request.getSessionId().isEmpty()) {
         out.onNext(InitializeSessionResponse.newBuilder().setSuccess(false).setErrorMessage("session_id is required").build());
       } else {
-        sessions.createOrTouch(request.getSessionId(), request.getMetadataMap());
-        out.onNext(InitializeSessionResponse.newBuilder().setSuccess(true).build());
+        try {
+          sessions.createOrTouch(request.getSessionId(), request.getMetadataMap());
+          out.onNext(InitializeSessionResponse.newBuilder().setSuccess(true).build());
+        } catch (SessionStore.LimitReachedException e) {
+          out.onNext(InitializeSessionResponse.newBuilder().setSuccess(false).setErrorMessage(e.getMessage()).build());
+        }
       }
       out.onCompleted();
     }

@@ -1,5 +1,6 @@
 package dev.snakepit.internal.pool;
 
+import dev.snakepit.Affinity;
 import dev.snakepit.CallOptions;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PoolClosedException;
@@ -76,7 +77,7 @@ public final class WorkerPool implements AutoCloseable {
   private final String runId;
   private final Path runDirectory;
   private final AuthToken token = AuthToken.random();
-  private final SessionStore sessions = new SessionStore();
+  private final SessionStore sessions;
   private final ToolCatalog catalog = new ToolCatalog();
   private final HostToolRegistry hostTools;
   private final HostBridgeServer hostServer;
@@ -95,6 +96,8 @@ public final class WorkerPool implements AutoCloseable {
   private final List<PooledWorker> workers = new ArrayList<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final int[] generations;
+  /** Session id to the worker its calls are bound to. */
+  private final Map<String, Binding> bindings = new HashMap<>();
   private int starting;
   private boolean closing;
   private int consecutiveStartFailures;
@@ -114,6 +117,8 @@ public final class WorkerPool implements AutoCloseable {
     this.runId = config.poolName() + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
     this.runDirectory = Files.createTempDirectory("snakepit-" + runId + "-");
     this.generations = new int[config.workers()];
+    this.sessions = new SessionStore(config.maxSessions());
+    sessions.onRemove(this::unbind);
     this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
     this.launcher = Executors.newSingleThreadExecutor(new NamedThreadFactory(config.poolName(), "launcher"));
     this.callbacks = Executors.newThreadPerTaskExecutor(
@@ -291,12 +296,14 @@ public final class WorkerPool implements AutoCloseable {
 
   private void onWorkerExit(PooledWorker worker, int exitCode) {
     boolean replace;
+    List<Runnable> lostSessionCalls;
     lock.lock();
     try {
       // A worker being recycled already has its replacement; one retiring or closing needs none.
       boolean expected = worker.state == PooledWorker.State.RETIRING || worker.replacing || closing;
       worker.state = PooledWorker.State.DEAD;
       workers.remove(worker);
+      lostSessionCalls = failStrictWaitersOf(worker);
       replace = !expected;
       if (replace) {
         starting++;
@@ -304,6 +311,7 @@ public final class WorkerPool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    lostSessionCalls.forEach(Runnable::run);
     catalog.forget(worker.id);
     registry.remove(worker.id);
     worker.transport.close();
@@ -532,7 +540,8 @@ public final class WorkerPool implements AutoCloseable {
           old.state = PooledWorker.State.RETIRING;
         }
         stopOldNow = old.state == PooledWorker.State.RETIRING && old.inFlight == 0;
-        handOffs = handOff(fresh);
+        handOffs = new ArrayList<>(failStrictWaitersOf(old));
+        handOffs.addAll(handOff(fresh));
       }
     } finally {
       lock.unlock();
@@ -634,6 +643,10 @@ public final class WorkerPool implements AutoCloseable {
           lock.unlock();
         }
         long now = System.nanoTime();
+        var expired = sessions.expire(now, config.sessionTtl().toNanos());
+        if (!expired.isEmpty()) {
+          LOG.debug("Expired {} idle sessions of pool {}", expired.size(), config.poolName());
+        }
         for (var worker : snapshot) {
           if (now - worker.retireAtNanos >= 0) {
             recycle(worker, "reached maxWorkerAge " + config.maxWorkerAge());
@@ -693,21 +706,70 @@ public final class WorkerPool implements AutoCloseable {
   /** A call waiting for a worker. */
   private static final class Waiter {
     final String toolName;
+    final Route route;
     final CompletableFuture<PooledWorker> future = new CompletableFuture<>();
     ScheduledFuture<?> timeout;
 
-    Waiter(String toolName) {
+    Waiter(String toolName, Route route) {
       this.toolName = toolName;
+      this.route = route;
     }
   }
 
-  private CompletableFuture<PooledWorker> acquire(String toolName, long deadlineNanos, Duration budget) {
+  /** Which session a call belongs to and how it follows its bound worker; null for calls outside sessions. */
+  private record Route(String sessionId, Affinity affinity) {
+    boolean strict() {
+      return affinity != Affinity.HINT;
+    }
+  }
+
+  /** The worker a session is bound to (null until its first call gets one). Guarded by the lock. */
+  private static final class Binding {
+    PooledWorker worker;
+  }
+
+  private Route route(CallOptions options) {
+    var sessionId = options.sessionId();
+    if (sessionId == null || sessionId.isEmpty()) {
+      return null;
+    }
+    return new Route(sessionId, options.affinity() == null ? config.sessionAffinity() : options.affinity());
+  }
+
+  private CompletableFuture<PooledWorker> acquire(String toolName, long deadlineNanos, Duration budget, Route route) {
     lock.lock();
     try {
       if (closing) {
         return CompletableFuture.failedFuture(new PoolClosedException(toolName, null));
       }
-      var worker = leastBusy();
+      PooledWorker worker;
+      if (route == null) {
+        worker = leastBusy();
+      } else {
+        var binding = bindings.computeIfAbsent(route.sessionId(), id -> new Binding());
+        var bound = binding.worker;
+        if (bound != null && (bound.state == PooledWorker.State.DEAD || bound.state == PooledWorker.State.RETIRING)) {
+          if (route.strict()) {
+            return CompletableFuture.failedFuture(workerLost(route, toolName, bound));
+          }
+          binding.worker = bound = null;
+        }
+        if (bound == null) {
+          worker = leastBusy();
+          // Bound under the lock, so two concurrent first calls of a session agree on one worker.
+          binding.worker = worker;
+        } else if (bound.state == PooledWorker.State.READY && bound.inFlight < config.workerConcurrency()) {
+          worker = bound;
+        } else if (route.affinity() == Affinity.STRICT_FAIL_FAST) {
+          return CompletableFuture.failedFuture(new PoolSaturatedException(toolName, PoolSaturatedException.Reason.SESSION_WORKER_BUSY,
+              workers.size(), busyCount(), waiters.size(), config.queueCapacity(), "session '" + route.sessionId()
+                  + "' is bound to " + bound.id + ", which is running " + bound.inFlight + " call(s)"));
+        } else if (route.affinity() == Affinity.HINT) {
+          worker = leastBusy();
+        } else {
+          worker = null;
+        }
+      }
       if (worker != null) {
         worker.inFlight++;
         return CompletableFuture.completedFuture(worker);
@@ -718,7 +780,7 @@ public final class WorkerPool implements AutoCloseable {
       if (waiters.size() >= config.queueCapacity()) {
         return CompletableFuture.failedFuture(saturated(toolName, PoolSaturatedException.Reason.QUEUE_FULL, null));
       }
-      var waiter = new Waiter(toolName);
+      var waiter = new Waiter(toolName, route);
       waiters.addLast(waiter);
       long budgetLeft = deadlineNanos - System.nanoTime();
       long queueWait = Math.min(budgetLeft, config.queueTimeout().toNanos());
@@ -745,6 +807,80 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     waiter.future.completeExceptionally(error);
+  }
+
+  private static dev.snakepit.SessionException workerLost(Route route, String toolName, PooledWorker lost) {
+    return new dev.snakepit.SessionException(route.sessionId(), dev.snakepit.SessionException.Reason.WORKER_LOST, toolName, lost.id,
+        "Session '" + route.sessionId() + "' was bound to worker " + lost.id + ", which "
+            + (lost.state == PooledWorker.State.RETIRING || lost.replacing ? "was recycled" : "died")
+            + "; its Python-side state is gone. With " + route.affinity() + " affinity the call is not moved to"
+            + " another worker: close the session and start a new one (or use HINT affinity).");
+  }
+
+  /** Fails queued strict calls of sessions bound to a worker that is gone; called with the lock held. */
+  private List<Runnable> failStrictWaitersOf(PooledWorker gone) {
+    var failures = new ArrayList<Runnable>();
+    for (var it = waiters.iterator(); it.hasNext(); ) {
+      var waiter = it.next();
+      if (waiter.route == null || !waiter.route.strict()) {
+        continue;
+      }
+      var binding = bindings.get(waiter.route.sessionId());
+      if (binding != null && binding.worker == gone) {
+        it.remove();
+        waiter.timeout.cancel(false);
+        var error = workerLost(waiter.route, waiter.toolName, gone);
+        failures.add(() -> waiter.future.completeExceptionally(error));
+      }
+    }
+    return failures;
+  }
+
+  private void unbind(String sessionId) {
+    lock.lock();
+    try {
+      bindings.remove(sessionId);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- sessions ----
+
+  /** Creates the session (or touches it); fails when the session cap is reached. */
+  public void openSession(String sessionId, Map<String, String> metadata) {
+    try {
+      sessions.createOrTouch(sessionId, metadata);
+    } catch (SessionStore.LimitReachedException e) {
+      throw new dev.snakepit.SessionException(sessionId, dev.snakepit.SessionException.Reason.LIMIT_REACHED, null, null,
+          "Cannot open session '" + sessionId + "': " + e.getMessage() + ".");
+    }
+  }
+
+  /** Fails with EXPIRED when the session no longer exists, else marks it used. */
+  public void touchSession(String sessionId) {
+    if (sessions.get(sessionId).isEmpty()) {
+      throw new dev.snakepit.SessionException(sessionId, dev.snakepit.SessionException.Reason.EXPIRED, null, null,
+          "Session '" + sessionId + "' expired after being idle longer than the session TTL (" + config.sessionTtl()
+              + ") or was cleaned up by a worker; open a new session.");
+    }
+    sessions.createOrTouch(sessionId, Map.of());
+  }
+
+  /** Removes a session: its host record, its binding and its session-scoped host tools. */
+  public void closeSession(String sessionId) {
+    sessions.remove(sessionId);
+  }
+
+  /** The id of the worker a session is bound to, or null. */
+  public String boundWorker(String sessionId) {
+    lock.lock();
+    try {
+      var binding = bindings.get(sessionId);
+      return binding == null || binding.worker == null ? null : binding.worker.id;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private PoolSaturatedException saturated(String toolName, PoolSaturatedException.Reason reason, String detail) {
@@ -799,14 +935,27 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
-  /** Gives the worker's free capacity to queued calls; returns completions to run after unlocking. */
+  /**
+   * Gives the worker's free capacity to queued calls, first come first served among those that may
+   * run on it; returns completions to run after unlocking.
+   */
   private List<Runnable> handOff(PooledWorker worker) {
     List<Runnable> completions = new ArrayList<>();
-    while (worker.inFlight < config.workerConcurrency() && !waiters.isEmpty()) {
-      var waiter = waiters.pollFirst();
+    for (var it = waiters.iterator(); it.hasNext() && worker.inFlight < config.workerConcurrency(); ) {
+      var waiter = it.next();
       if (waiter.future.isDone()) {
+        it.remove();
         continue;
       }
+      if (waiter.route != null) {
+        var binding = bindings.computeIfAbsent(waiter.route.sessionId(), id -> new Binding());
+        if (binding.worker == null || binding.worker.state == PooledWorker.State.DEAD) {
+          binding.worker = worker;
+        } else if (binding.worker != worker && waiter.route.strict()) {
+          continue;
+        }
+      }
+      it.remove();
       waiter.timeout.cancel(false);
       worker.inFlight++;
       completions.add(() -> {
@@ -835,14 +984,23 @@ public final class WorkerPool implements AutoCloseable {
     }
     // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var outcome = attempt(request, deadline, budget, pending);
+    var route = route(options);
+    if (route != null) {
+      try {
+        openSession(route.sessionId(), Map.of());
+      } catch (SnakepitException e) {
+        failedCalls.incrementAndGet();
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    var outcome = attempt(request, deadline, budget, route, pending);
     if (options.idempotent()) {
       // Only a crash is retried, once: the call may have run, which is safe because the caller said so.
       outcome = outcome.exceptionallyCompose(error -> {
         var cause = unwrap(error);
         if (cause instanceof WorkerCrashedException crashed && deadline - System.nanoTime() > 0 && !isClosing()) {
           LOG.info("Retrying idempotent call to '{}' after worker {} crashed", toolName, crashed.workerId().orElse("?"));
-          return attempt(request, deadline, budget, pending);
+          return attempt(request, deadline, budget, route, pending);
         }
         return CompletableFuture.failedFuture(cause);
       });
@@ -851,9 +1009,9 @@ public final class WorkerPool implements AutoCloseable {
     return cancelling(outcome, pending);
   }
 
-  private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget,
+  private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget, Route route,
       java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
-    var acquired = acquire(request.toolName(), deadline, budget);
+    var acquired = acquire(request.toolName(), deadline, budget, route);
     pending.set(acquired);
     return acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set));
   }
@@ -1003,7 +1161,11 @@ public final class WorkerPool implements AutoCloseable {
     var budget = options.timeoutOverride().orElse(config.callTimeout());
     long deadline = System.nanoTime() + budget.toNanos();
     var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
-    var worker = await(acquire(toolName, deadline, budget), toolName);
+    var route = route(options);
+    if (route != null) {
+      openSession(route.sessionId(), Map.of());
+    }
+    var worker = await(acquire(toolName, deadline, budget, route), toolName);
     var stream = new ChunkIterator(this, worker, request.toolName(), budget, deadline);
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
@@ -1025,7 +1187,15 @@ public final class WorkerPool implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var acquired = acquire(toolName, deadline, budget);
+    var route = route(options);
+    if (route != null) {
+      try {
+        openSession(route.sessionId(), Map.of());
+      } catch (SnakepitException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    var acquired = acquire(toolName, deadline, budget, route);
     pending.set(acquired);
     var outcome = acquired.thenCompose(worker -> {
       var done = new CompletableFuture<Void>();
@@ -1078,7 +1248,7 @@ public final class WorkerPool implements AutoCloseable {
     try {
       int retiring = workers.size() - readyCount();
       return new PoolStats(readyCount(), starting, retiring, busyCount(), waiters.size(), completedCalls.get(),
-          failedCalls.get(), restarts.get(), crashes.get(), unhealthyKills.get(), recycles.get(), breakerOpen);
+          failedCalls.get(), restarts.get(), crashes.get(), unhealthyKills.get(), recycles.get(), breakerOpen, sessions.size());
     } finally {
       lock.unlock();
     }
