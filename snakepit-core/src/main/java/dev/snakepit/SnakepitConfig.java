@@ -54,6 +54,7 @@ public final class SnakepitConfig {
   private final Affinity sessionAffinity;
   private final Duration sessionTtl;
   private final int maxSessions;
+  private final List<PoolEventListener> eventListeners;
   private final List<HostTool> hostTools;
 
   private SnakepitConfig(Builder b) {
@@ -86,6 +87,7 @@ public final class SnakepitConfig {
     this.sessionAffinity = b.sessionAffinity;
     this.sessionTtl = b.sessionTtl;
     this.maxSessions = b.maxSessions;
+    this.eventListeners = List.copyOf(b.eventListeners);
     this.hostTools = List.copyOf(b.hostTools.values());
   }
 
@@ -131,6 +133,7 @@ public final class SnakepitConfig {
     b.sessionAffinity = sessionAffinity;
     b.sessionTtl = sessionTtl;
     b.maxSessions = maxSessions;
+    b.eventListeners.addAll(eventListeners);
     hostTools.forEach(t -> b.hostTools.put(t.name(), t));
     return b;
   }
@@ -285,6 +288,11 @@ public final class SnakepitConfig {
     return maxSessions;
   }
 
+  /** The listeners that hear the pool's events, in registration order. */
+  public List<PoolEventListener> eventListeners() {
+    return eventListeners;
+  }
+
   /** The worker's command line, without the per-worker arguments the pool adds. */
   public List<String> baseCommand() {
     var command = new ArrayList<String>();
@@ -339,6 +347,7 @@ public final class SnakepitConfig {
     private Affinity sessionAffinity = Affinity.HINT;
     private Duration sessionTtl = Duration.ofMinutes(30);
     private int maxSessions = 10_000;
+    private final List<PoolEventListener> eventListeners = new ArrayList<>();
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
 
     private Builder() {}
@@ -577,6 +586,12 @@ public final class SnakepitConfig {
         throw new IllegalArgumentException("maxSessions must be between 1 and 10000000, was " + sessions);
       }
       this.maxSessions = sessions;
+      return this;
+    }
+
+    /** Adds a listener for the pool's events (it must be fast and never throw). */
+    public Builder eventListener(PoolEventListener listener) {
+      this.eventListeners.add(Objects.requireNonNull(listener, "eventListener"));
       return this;
     }
 

@@ -61,12 +61,15 @@ public final class BenchCommand implements Callable<Integer> {
     var command = "snakepit bench" + (quick ? " --quick" : "")
         + (only == null ? "" : " --only " + String.join(",", only.stream().map(Enum::name).toList()));
     var machine = Machine.describe(interpreter);
+    var loadBefore = Machine.loadAverage();
     long started = System.nanoTime();
     var failures = new LinkedHashMap<String, String>();
     try (var context = new BenchContext(interpreter, budget, quick, err, Map.of())) {
       for (var scenario : scenarios) {
         try {
+          long scenarioStart = System.nanoTime();
           scenario.run(context, report);
+          context.say(String.format("%s: done in %.0f s", scenario.id(), (System.nanoTime() - scenarioStart) / 1e9));
         } catch (Exception e) {
           failures.put(scenario.id(), String.valueOf(e.getMessage()));
           err.println(scenario.id() + ": FAILED: " + e);
@@ -75,6 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - started) / 1e9;
+    machine.put("load", loadBefore + " at start, " + Machine.loadAverage() + " at end (1/5/15 min)");
     out.println();
     out.printf("Snakepit benchmark: %s%n", command);
     machine.forEach((k, v) -> out.printf("  %-10s %s%n", k, v));

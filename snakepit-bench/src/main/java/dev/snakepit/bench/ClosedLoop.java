@@ -2,6 +2,7 @@ package dev.snakepit.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,18 +59,34 @@ final class ClosedLoop {
     var completed = new AtomicLong();
     var failure = new AtomicReference<Throwable>();
     var threads = new ArrayList<Thread>();
+    // Every caller completes one call before the clock starts: a blocking client may open a
+    // connection per thread, and a burst of connects can stall for a second in a small accept backlog.
+    var connected = new CountDownLatch(inFlight);
     for (int i = 0; i < inFlight; i++) {
       threads.add(Thread.ofPlatform().daemon().name("snakepit-bench-caller-" + i).start(() -> {
+        boolean first = true;
         while (!stop.get()) {
           try {
             call.run();
             completed.incrementAndGet();
           } catch (Throwable e) {
             failure.compareAndSet(null, e);
+            connected.countDown();
             return;
+          }
+          if (first) {
+            connected.countDown();
+            first = false;
           }
         }
       }));
+    }
+    try {
+      if (!connected.await(60, TimeUnit.SECONDS)) {
+        failure.compareAndSet(null, new IllegalStateException("callers did not complete a first call within 60 s"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return measure(stop, completed, failure, warmup, window, () -> threads.stream().noneMatch(Thread::isAlive));
   }

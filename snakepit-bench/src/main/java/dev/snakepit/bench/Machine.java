@@ -25,6 +25,16 @@ final class Machine {
     return info;
   }
 
+  /** The 1, 5 and 15 minute load averages (other work on the machine skews every number). */
+  static String loadAverage() {
+    try {
+      var fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
   private static String cpuModel() {
     try {
       for (var line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

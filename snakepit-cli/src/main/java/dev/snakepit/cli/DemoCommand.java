@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -320,19 +321,20 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Outcome recovery(Snakepit pit) {
-    for (int i = 0; i < workers; i++) {
-      pit.execute("ping");
-    }
+    pit.execute("ping");
+    // After a timeout the pool checks that the worker really stopped the call before trusting it
+    // again (or replaces it); wait, with a bound, until every worker is ready.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     var stats = pit.stats();
-    var detail = new StringBuilder("still answering: ").append(stats.workers()).append(" ready");
-    if (stats.starting() > 0) {
-      detail.append(", ").append(stats.starting()).append(" starting");
+    while ((stats.workers() < workers || stats.retiring() > 0 || stats.starting() > 0) && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      stats = pit.stats();
     }
-    if (stats.retiring() > 0) {
-      detail.append(", ").append(stats.retiring()).append(" retiring");
+    if (stats.workers() < workers) {
+      throw new IllegalStateException("the pool did not recover within 10 s: " + stats);
     }
-    detail.append(", ").append(stats.crashes()).append(" crashed");
-    return Outcome.of(detail.toString());
+    return Outcome.of("all " + stats.workers() + (stats.workers() == 1 ? " worker" : " workers") + " ready again, "
+        + stats.crashes() + " crashed, " + stats.restarts() + " restarted");
   }
 
   // ---- printing ---------------------------------------------------------------------------------

@@ -2,8 +2,12 @@ package dev.snakepit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code snakepit doctor} on the repo's own setup, and on broken ones. */
 @ExtendWith(NoLeaks.class)
@@ -39,6 +43,20 @@ class DoctorCommandTest {
     assertThat(run.outLines()).anySatisfy(line -> assertThat(line).startsWith(" ✗ adapter")
         .contains("ModuleNotFoundError").contains("no_such_module"));
     assertThat(run.outLines()).anySatisfy(line -> assertThat(line).startsWith(" – worker"));
+  }
+
+  @Test
+  void shouldWarnButPassWhenThePythonIsAPyenvShim(@TempDir Path dir) throws Exception {
+    var realPython = Path.of(System.getProperty("snakepit.repoRoot", "..")).resolve(".venv/bin/python").toAbsolutePath();
+    var shim = dir.resolve("python3");
+    Files.writeString(shim, "#!/usr/bin/env bash\n# stand-in for a pyenv shim: pyenv exec python3\nexec " + realPython + " \"$@\"\n");
+    Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    var run = Cli.run("doctor", "--python", shim.toString());
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.outLines()).anySatisfy(line -> assertThat(line).startsWith(" ! Python").contains("pyenv shim"));
+    assertThat(run.out()).contains("pyenv which python3", "All checks passed with 1 warning.");
   }
 
   @Test

@@ -19,6 +19,7 @@ final class CallbackStream implements ChunkListener {
   private final Consumer<StreamChunk> onChunk;
   private final CompletableFuture<Void> done;
   private final AtomicBoolean released = new AtomicBoolean();
+  private final long startNanos = System.nanoTime();
   private volatile StreamCall call;
 
   CallbackStream(WorkerPool pool, PooledWorker worker, String toolName, Duration budget, Consumer<StreamChunk> onChunk,
@@ -83,7 +84,7 @@ final class CallbackStream implements ChunkListener {
 
   private void release(boolean failed) {
     if (released.compareAndSet(false, true)) {
-      pool.releaseStream(worker, failed);
+      pool.releaseStream(worker, toolName, startNanos, failed);
     }
   }
 }

@@ -35,6 +35,7 @@ final class ChunkIterator implements ToolStream {
   private final long deadlineNanos;
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean released = new AtomicBoolean();
+  private final long startNanos = System.nanoTime();
   private volatile StreamCall call;
   private StreamChunk next;
   private boolean finished;
@@ -149,7 +150,7 @@ final class ChunkIterator implements ToolStream {
 
   private void release(boolean failed) {
     if (released.compareAndSet(false, true)) {
-      pool.releaseStream(worker, failed);
+      pool.releaseStream(worker, toolName, startNanos, failed);
     }
   }
 }

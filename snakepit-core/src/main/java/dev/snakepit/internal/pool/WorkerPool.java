@@ -4,6 +4,7 @@ import dev.snakepit.Affinity;
 import dev.snakepit.CallOptions;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PoolClosedException;
+import dev.snakepit.PoolEventListener;
 import dev.snakepit.PoolSaturatedException;
 import dev.snakepit.PoolUnavailableException;
 import dev.snakepit.PoolStats;
@@ -88,6 +89,7 @@ public final class WorkerPool implements AutoCloseable {
   private final ExecutorService callbacks;
   private final Thread shutdownHook;
   private final WorkerRegistry registry;
+  private final Listeners listeners;
   private ScheduledFuture<?> houseKeeping;
 
   // ---- state guarded by lock ----
@@ -131,6 +133,7 @@ public final class WorkerPool implements AutoCloseable {
         config.maxMessageSize(), sessions, catalog, hostTools);
     this.shutdownHook = new Thread(this::closeFromHook, NamedThreadFactory.PREFIX + config.poolName() + "-shutdown");
     this.registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
+    this.listeners = new Listeners(config.eventListeners());
   }
 
   /** Starts a pool: the host server, then every worker concurrently. Fails if any worker fails to start. */
@@ -224,6 +227,9 @@ public final class WorkerPool implements AutoCloseable {
     }
     long deadline = System.nanoTime() + config.startupTimeout().toNanos();
     registry.add(workerId, process.handle());
+    if (listeners.active()) {
+      listeners.fire(l -> l.workerStarted(new PoolEventListener.WorkerStarted(workerId, process.pid())));
+    }
     try {
       int port = process.awaitReady(config.startupTimeout());
       var transport = transports.connect("127.0.0.1", port, workerId);
@@ -240,6 +246,10 @@ public final class WorkerPool implements AutoCloseable {
             process.exitCode(), process.stderrTail(), cause);
       }
       LOG.debug("Worker {} ready (pid {}, port {}, {} ms)", workerId, process.pid(), port, process.age().toMillis());
+      if (listeners.active()) {
+        var startup = process.age();
+        listeners.fire(l -> l.workerReady(new PoolEventListener.WorkerReady(workerId, process.pid(), startup)));
+      }
       return new PooledWorker(slot, generation, workerId, process, transport, retireAt());
     } catch (RuntimeException e) {
       process.stop(Duration.ZERO);
@@ -318,6 +328,10 @@ public final class WorkerPool implements AutoCloseable {
     if (replace) {
       crashes.incrementAndGet();
       worker.process.awaitPumps();
+      if (listeners.active()) {
+        listeners.fire(l -> l.workerCrashed(new PoolEventListener.WorkerCrashed(worker.id, worker.process.pid(), exitCode,
+            worker.killedAsUnhealthy, worker.process.stderrTail())));
+      }
       if (worker.killedAsUnhealthy) {
         LOG.warn("Worker {} (pid {}) was killed after failing health checks; starting a replacement", worker.id,
             worker.process.pid());
@@ -370,6 +384,9 @@ public final class WorkerPool implements AutoCloseable {
       if (breakerOpen) {
         breakerOpen = false;
         LOG.info("Pool {} breaker closed: worker {} started", config.poolName(), worker.id);
+        if (listeners.active()) {
+          listeners.fire(l -> l.breakerClosed(new PoolEventListener.BreakerClosed(worker.id)));
+        }
       }
       if (closing) {
         handOffs = List.of();
@@ -404,6 +421,10 @@ public final class WorkerPool implements AutoCloseable {
       }
       if (consecutiveStartFailures >= config.breakerThreshold() && !breakerOpen) {
         breakerOpen = true;
+        if (listeners.active()) {
+          var opened = new PoolEventListener.BreakerOpened(consecutiveStartFailures, lastStartFailure.getMessage());
+          listeners.fire(l -> l.breakerOpened(opened));
+        }
         LOG.error("Pool {} breaker open: the last {} worker starts failed. Calls fail fast until a start succeeds. "
             + "Last failure: {}", config.poolName(), consecutiveStartFailures, lastStartFailure.getMessage());
       }
@@ -462,6 +483,9 @@ public final class WorkerPool implements AutoCloseable {
     worker.process.stop(grace);
     catalog.forget(worker.id);
     registry.remove(worker.id);
+    if (listeners.active()) {
+      listeners.fire(l -> l.workerRetired(new PoolEventListener.WorkerRetired(worker.id, worker.process.pid(), worker.completedCalls)));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -482,6 +506,9 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     LOG.info("Recycling worker {} (pid {}): {}", worker.id, worker.process.pid(), reason);
+    if (listeners.active()) {
+      listeners.fire(l -> l.workerRecycled(new PoolEventListener.WorkerRecycled(worker.id, reason)));
+    }
     try {
       callbacks.execute(() -> replace(worker));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -778,6 +805,10 @@ public final class WorkerPool implements AutoCloseable {
         return CompletableFuture.failedFuture(new PoolUnavailableException(toolName, consecutiveStartFailures, lastStartFailure));
       }
       if (waiters.size() >= config.queueCapacity()) {
+        if (listeners.active()) {
+          var full = new PoolEventListener.QueueFull(toolName, waiters.size(), config.queueCapacity());
+          listeners.fire(l -> l.queueFull(full));
+        }
         return CompletableFuture.failedFuture(saturated(toolName, PoolSaturatedException.Reason.QUEUE_FULL, null));
       }
       var waiter = new Waiter(toolName, route);
@@ -1005,8 +1036,29 @@ public final class WorkerPool implements AutoCloseable {
         return CompletableFuture.failedFuture(cause);
       });
     }
-    outcome = outcome.whenComplete((result, error) -> (error == null ? completedCalls : failedCalls).incrementAndGet());
+    long startNanos = System.nanoTime();
+    outcome = outcome.whenComplete((result, error) -> {
+      (error == null ? completedCalls : failedCalls).incrementAndGet();
+      if (listeners.active()) {
+        callFinished(request, startNanos, result, error);
+      }
+    });
     return cancelling(outcome, pending);
+  }
+
+  private void callFinished(ToolRequest request, long startNanos, ToolResult result, Throwable error) {
+    var cause = error == null ? null : unwrap(error);
+    var code = cause == null ? null
+        : cause instanceof SnakepitException se ? se.code()
+        : cause instanceof java.util.concurrent.CancellationException ? dev.snakepit.ErrorCode.TIMEOUT
+        : dev.snakepit.ErrorCode.TRANSPORT;
+    var workerId = result != null ? result.workerId()
+        : cause instanceof SnakepitException se ? se.workerId().orElse(null) : null;
+    long bytesOut = result == null ? 0 : result.isBinary() ? result.byteBuffer().remaining() : result.json().length();
+    var event = new PoolEventListener.CallFinished(request.toolName(), workerId,
+        request.sessionId().isEmpty() ? null : request.sessionId(), Duration.ofNanos(System.nanoTime() - startNanos), code,
+        request.payloadSize(), bytesOut);
+    listeners.fire(l -> l.callFinished(event));
   }
 
   private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget, Route route,
@@ -1071,6 +1123,10 @@ public final class WorkerPool implements AutoCloseable {
       release(worker);
       return CompletableFuture.failedFuture(
           new CallTimeoutException(request.toolName(), worker.id, budget, CallTimeoutException.Phase.QUEUED, null));
+    }
+    if (listeners.active()) {
+      listeners.fire(l -> l.callStarted(new PoolEventListener.CallStarted(request.toolName(), worker.id,
+          request.sessionId().isEmpty() ? null : request.sessionId(), false)));
     }
     var call = worker.transport.execute(request, Duration.ofNanos(remaining));
     onStarted.accept(call);
@@ -1172,6 +1228,7 @@ public final class WorkerPool implements AutoCloseable {
       stream.close();
       throw new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.QUEUED, null);
     }
+    streamStarted(worker, request);
     stream.start(worker.transport.stream(request, Duration.ofNanos(remaining), ChunkIterator.BUFFER, stream.listener()));
     return stream;
   }
@@ -1201,6 +1258,7 @@ public final class WorkerPool implements AutoCloseable {
       var done = new CompletableFuture<Void>();
       pending.set(done);
       var callback = new CallbackStream(this, worker, toolName, budget, onChunk, done);
+      streamStarted(worker, request);
       long remaining = Math.max(1, deadline - System.nanoTime());
       worker.transport.stream(request, Duration.ofNanos(remaining), 1, callback);
       return done;
@@ -1209,9 +1267,21 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /** Releases a streaming call's worker (called once per stream). */
-  void releaseStream(PooledWorker worker, boolean failed) {
+  void releaseStream(PooledWorker worker, String toolName, long startNanos, boolean failed) {
     (failed ? failedCalls : completedCalls).incrementAndGet();
     release(worker);
+    if (listeners.active()) {
+      var event = new PoolEventListener.CallFinished(toolName, worker.id, null, Duration.ofNanos(System.nanoTime() - startNanos),
+          failed ? dev.snakepit.ErrorCode.TRANSPORT : null, 0, 0);
+      listeners.fire(l -> l.callFinished(event));
+    }
+  }
+
+  void streamStarted(PooledWorker worker, ToolRequest request) {
+    if (listeners.active()) {
+      listeners.fire(l -> l.callStarted(new PoolEventListener.CallStarted(request.toolName(), worker.id,
+          request.sessionId().isEmpty() ? null : request.sessionId(), true)));
+    }
   }
 
   /** Translates a stream failure synchronously (the consumer thread may wait for the crash to be confirmed). */
