@@ -30,6 +30,7 @@ import grpc
 
 from . import snakepit_bridge_pb2 as pb2
 from . import snakepit_bridge_pb2_grpc as pb2_grpc
+from . import telemetry
 from .base_adapter import busy_threads, run_blocking, tool_executor, tracked
 from .codec import StreamChunk, decode_arguments, encode_chunk, encode_result
 from .errors import InvalidArgumentsError, ToolCancelledError, ToolNotFoundError, error_json
@@ -287,6 +288,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         started = time.perf_counter()
         ctx = self._context(request)
         token = _CURRENT.set(ctx)
+        trace = telemetry.start_tool_span(ctx)
         self.active_calls += 1
         try:
             result = await self._with_timeout(self._invoke(request, ctx), self._timeout_s(request), ctx)
@@ -299,12 +301,15 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             raise
         except Exception as exc:
             self._log_failure(request, exc)
+            trace.fail(exc)
             message = error_json(exc, self._error_context(request))
             response = pb2.ExecuteToolResponse(success=False, error_message=message)
         finally:
             self.active_calls -= 1
             _CURRENT.reset(token)
+            trace.finish()
         self._response_metadata(response.metadata)
+        trace.traceparent(response.metadata)
         response.execution_time_ms = int((time.perf_counter() - started) * 1000)
         return response
 
@@ -313,6 +318,7 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
     ) -> AsyncIterator[pb2.ToolChunk]:
         ctx = self._context(request)
         token = _CURRENT.set(ctx)
+        trace = telemetry.start_tool_span(ctx)
         failure: BaseException | None = None
         code = grpc.StatusCode.INTERNAL
         self.active_calls += 1
@@ -347,10 +353,12 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             raise
         except Exception as exc:
             self._log_failure(request, exc)
+            trace.fail(exc)
             failure = exc
         finally:
             self.active_calls -= 1
             _CURRENT.reset(token)
+            trace.finish()
         if failure is not None:
             details = error_json(failure, self._error_context(request), STATUS_TRACEBACK_CHARS)
             await context.abort(code, details)
@@ -379,7 +387,8 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             log.error("tool %s failed: %s: %s", request.tool_name, type(exc).__name__, exc, exc_info=exc)
 
     async def StreamTelemetry(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "StreamTelemetry is not implemented by this worker")
+        async for event in telemetry.serve_stream(request_iterator):
+            yield event
 
     async def _host_only(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "served by the host, not by a worker")
@@ -485,7 +494,8 @@ class _WorkerIdFilter(logging.Filter):
 def _configure_logging(worker_id: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_WorkerIdFilter(worker_id))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(worker_id)s] %(name)s: %(message)s"))
+    handler.addFilter(telemetry.CallContextFilter())
+    handler.setFormatter(telemetry.log_formatter(os.environ.get("SNAKEPIT_LOG_FORMAT", "")))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("SNAKEPIT_LOG_LEVEL", "INFO").upper())
@@ -714,6 +724,7 @@ async def _serve(
     log.info("stopping (grace %.1f s)", grace_s)
     if heartbeat is not None:
         heartbeat.stopped.set()
+    telemetry.shutdown()
     await server.stop(grace_s)
     try:
         if hasattr(adapter, "cleanup"):

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import telemetry
 from .errors import HostToolNotFoundError, SnakepitError, ToolCancelledError
 from .host import HostClient
 
@@ -124,6 +125,7 @@ class SessionContext:
         out = {k: v for k, v in self.metadata.items() if k in ("correlation_id", "traceparent", "tracestate")}
         if self.worker_id:
             out["snakepit.worker_id"] = self.worker_id
+        telemetry.inject_current(out)
         return out
 
     def _host_call_timeout(self) -> float | None:
@@ -137,9 +139,10 @@ class SessionContext:
         return max(0.001, budget - (time.monotonic() - self._started))
 
     def _invoke_host_tool(self, name: str, kwargs: Mapping[str, Any]) -> Any:
-        return self._require_host().call_host_tool(
-            self.session_id, name, kwargs, metadata=self._outgoing_metadata(), timeout=self._host_call_timeout()
-        )
+        with telemetry.host_tool_span(name, self):
+            return self._require_host().call_host_tool(
+                self.session_id, name, kwargs, metadata=self._outgoing_metadata(), timeout=self._host_call_timeout()
+            )
 
     def call_host_tool(self, name: str, **kwargs: Any) -> Any:
         """Call host tool ``name`` with keyword arguments and return its decoded result.

@@ -12,7 +12,10 @@ import java.util.Optional;
  * with a budget that ends <em>before</em> this host call's own budget, so when the pool has no free
  * worker (for example a single worker, busy with the very call that is waiting for this handler)
  * the nested call fails with {@link CallTimeoutException} or {@link PoolSaturatedException} in time
- * for the error to travel back to Python, instead of everyone waiting on everyone.
+ * for the error to travel back to Python, instead of everyone waiting on everyone. The same holds
+ * for a session with a strict {@link Affinity}: its nested calls need the session's worker, which
+ * is busy with the caller. To run elsewhere, call {@code snakepit().execute(...)} with your own
+ * options, and a timeout below {@link #remaining()}.
  *
  * <pre>{@code
  * HostTool.builder("double_in_python")

@@ -26,13 +26,10 @@ final class CallbackScenario implements Scenario {
       var py4j = context.track(Py4jPeer.start(context, 1));
       started.add(py4j);
       var contenders = new ArrayList<Contender>();
-      var ours = HostToolBench.start(context);
-      if (ours == null) {
-        report.pending(ID, CASE, "snakepit", Report.Role.OURS, HostToolBench.PENDING_REASON);
-      } else {
-        started.add(ours);
-        contenders.add(new Contender("snakepit", Report.Role.OURS, ours::call));
-      }
+      context.say("callback: starting Snakepit with host tool " + HostToolBench.HOST_TOOL);
+      var ours = context.track(HostToolBench.start(context));
+      started.add(ours);
+      contenders.add(new Contender("snakepit", Report.Role.OURS, ours::call));
       contenders.add(new Contender(Report.PY4J, Report.Role.PEER, () -> py4j.worker().callHost(LatencyScenario.MESSAGE)));
       var budget = context.budget;
       var samples = Scenario.interleave(contenders, budget.latencyWarmup() / 2, budget.latencyRounds(), budget.callbackCalls() / budget.latencyRounds());

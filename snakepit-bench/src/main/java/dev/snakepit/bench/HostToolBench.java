@@ -1,13 +1,14 @@
 package dev.snakepit.bench;
 
+import dev.snakepit.HostTool;
 import java.util.Map;
 
 /**
  * Snakepit's side of the callback scenario: a pool whose Python tool {@code call_host} calls the
- * Java host tool {@code host_echo}. Returns null while the library has no host tool registry.
+ * Java host tool {@code host_echo}, which returns its argument.
  */
 final class HostToolBench implements AutoCloseable {
-  static final String PENDING_REASON = "host tools are not in snakepit-core yet (no host tool registry API)";
+  static final String HOST_TOOL = "host_echo";
 
   private final SnakepitPeer peer;
 
@@ -16,11 +17,19 @@ final class HostToolBench implements AutoCloseable {
   }
 
   static HostToolBench start(BenchContext context) {
-    return null;
+    var echo = HostTool.builder(HOST_TOOL)
+        .description("Returns its argument (benchmark)")
+        .handler((arguments, call) -> arguments.get("message"))
+        .build();
+    var peer = SnakepitPeer.start(context, "snakepit", 1, b -> b.hostTool(echo));
+    return new HostToolBench(peer);
   }
 
   void call() {
-    peer.execute("call_host", Map.of("tool", "host_echo", "arguments", Map.of("message", LatencyScenario.MESSAGE)));
+    var result = peer.execute("call_host", Map.of("tool", HOST_TOOL, "arguments", Map.of("message", LatencyScenario.MESSAGE)));
+    if (!LatencyScenario.MESSAGE.equals(result.asText())) {
+      throw new IllegalStateException("host tool returned " + result.json());
+    }
   }
 
   @Override

@@ -93,21 +93,21 @@ final class Report {
       boolean latency = sectionRows.stream().anyMatch(r -> r.kind == Kind.LATENCY);
       String unit = sectionRows.stream().filter(r -> r.kind == Kind.RATE).map(Row::unit).findFirst().orElse("");
       var floorHeader = "vs " + (section.floor == null ? "floor" : section.floor);
-      out.printf(Locale.ROOT, "  %-26s %-40s %12s %12s %22s %10s%n", "case", "contender",
+      out.printf(Locale.ROOT, "  %-32s %-40s %12s %12s %22s %10s%n", "case", "contender",
           latency ? "p50 us" : unit, latency ? "p99 us" : "", floorHeader, "vs Py4J");
       String lastCase = null;
       for (var row : sectionRows) {
         var caseLabel = row.caseName.equals(lastCase) ? "" : row.caseName;
         lastCase = row.caseName;
         if (row.kind == Kind.PENDING) {
-          out.printf(Locale.ROOT, "  %-26s %-40s %s%n", caseLabel, row.contender, "pending: " + row.note);
+          out.printf(Locale.ROOT, "  %-32s %-40s %s%n", caseLabel, row.contender, "pending: " + row.note);
           continue;
         }
         var floor = section.floor == null ? null : find(row.scenario, row.caseName, section.floor);
         var py4j = find(row.scenario, row.caseName, PY4J);
         String first = row.kind == Kind.LATENCY ? number(row.p50Micros) : number(row.rate);
         String second = row.kind == Kind.LATENCY ? number(row.p99Micros) : "";
-        out.printf(Locale.ROOT, "  %-26s %-40s %12s %12s %22s %10s%n", caseLabel, row.contender, first, second,
+        out.printf(Locale.ROOT, "  %-32s %-40s %12s %12s %22s %10s%n", caseLabel, row.contender, first, second,
             row == floor ? "-" : times(ratio(row, floor)), row == py4j ? "-" : times(ratio(row, py4j)));
       }
     }

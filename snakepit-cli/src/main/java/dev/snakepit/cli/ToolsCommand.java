@@ -94,7 +94,7 @@ final class ToolsCommand implements Callable<Integer> {
 
   private void printTable(List<ToolInfo> tools, String adapter, PrintWriter out) {
     var term = root.terminal();
-    out.println(term.bold(tools.size() + " tools") + " from " + adapter);
+    out.println(term.bold(tools.size() + (tools.size() == 1 ? " tool" : " tools")) + " from " + adapter);
     if (tools.isEmpty()) {
       out.println("The adapter reported no tools (a worker that does not implement DescribeTools lists none).");
       return;

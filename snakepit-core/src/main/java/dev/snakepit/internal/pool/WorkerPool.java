@@ -96,6 +96,8 @@ public final class WorkerPool implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private final List<PooledWorker> workers = new ArrayList<>();
+  /** Processes spawned but not yet ready (or failed): close() must stop these too. */
+  private final List<WorkerProcess> spawning = new ArrayList<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final int[] generations;
   /** Session id to the worker its calls are bound to. */
@@ -226,6 +228,33 @@ public final class WorkerPool implements AutoCloseable {
       throw new PoolClosedException(null, "the pool closed while starting " + workerId);
     }
     long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    boolean tooLate;
+    lock.lock();
+    try {
+      tooLate = closing;
+      if (!tooLate) {
+        spawning.add(process);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (tooLate) {
+      process.stop(Duration.ZERO);
+      throw new PoolClosedException(null, "the pool closed while starting " + workerId);
+    }
+    try {
+      return awaitWorker(slot, generation, workerId, process, deadline);
+    } finally {
+      lock.lock();
+      try {
+        spawning.remove(process);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private PooledWorker awaitWorker(int slot, int generation, String workerId, WorkerProcess process, long deadline) {
     registry.add(workerId, process.handle());
     if (listeners.active()) {
       listeners.fire(l -> l.workerStarted(new PoolEventListener.WorkerStarted(workerId, process.pid())));
@@ -1405,13 +1434,17 @@ public final class WorkerPool implements AutoCloseable {
 
   private void releaseResources() {
     List<PooledWorker> toStop;
+    List<WorkerProcess> halfStarted;
     lock.lock();
     try {
       closing = true;
       toStop = new ArrayList<>(workers);
+      halfStarted = new ArrayList<>(spawning);
     } finally {
       lock.unlock();
     }
+    // A worker still starting (a restart racing the close) is killed; its start then fails and is dropped.
+    halfStarted.forEach(WorkerProcess::kill);
     if (houseKeeping != null) {
       houseKeeping.cancel(false);
     }

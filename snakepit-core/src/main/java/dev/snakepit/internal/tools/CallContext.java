@@ -13,7 +13,7 @@ import java.util.Optional;
 /** The {@link HostToolContext} of one host tool call. */
 final class CallContext implements HostToolContext {
   /** Shortest head start a nested call leaves for its error to travel back. */
-  private static final Duration MIN_RESERVE = Duration.ofMillis(50);
+  private static final Duration MIN_RESERVE = Duration.ofMillis(100);
   /** Longest head start. */
   private static final Duration MAX_RESERVE = Duration.ofSeconds(1);
 

@@ -1,0 +1,193 @@
+package dev.snakepit.cli;
+
+import dev.snakepit.CallOptions;
+import dev.snakepit.PoolEventListener;
+import dev.snakepit.Snakepit;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.ToolResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code snakepit chaos}: runs calls while killing random workers with SIGKILL, then reports calls
+ * that succeeded, calls that failed with a typed error, calls lost (no answer, or an untyped one:
+ * must be 0) and worker processes leaked after close (must be 0). Exit 1 when anything was lost
+ * or leaked.
+ */
+@Command(
+    name = "chaos",
+    sortOptions = false,
+    header = "Run calls while killing random workers; report lost calls and leaked processes.",
+    description = {
+      "Run calls against a pool while a killer sends SIGKILL to a random worker every",
+      "--kill-every. Prints calls ok, calls failed with a typed error (by type), calls",
+      "lost (must be 0) and leaked processes after close (must be 0). Exit status 1",
+      "when a call was lost or a process leaked.",
+      ""
+    })
+final class ChaosCommand implements Callable<Integer> {
+  @ParentCommand
+  SnakepitCli root;
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  HelpOption help;
+
+  @Option(names = "--calls", paramLabel = "N", defaultValue = "500", description = "Calls to run (default: ${DEFAULT-VALUE}).")
+  int calls;
+
+  @Option(names = "--workers", paramLabel = "W", defaultValue = "4", description = "Workers in the pool (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--kill-every", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "200ms",
+      description = "Pause between kills (default: ${DEFAULT-VALUE}).")
+  Duration killEvery;
+
+  @Option(names = "--concurrency", paramLabel = "C", defaultValue = "16", description = "Calls in flight (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--idempotent", description = "Mark calls idempotent, so a call whose worker dies is retried once.")
+  boolean idempotent;
+
+  @Mixin
+  PoolOptions pool;
+
+  @Override
+  public Integer call() throws Exception {
+    var commandLine = spec.commandLine();
+    var out = commandLine.getOut();
+    var term = root.terminal();
+    if (!SnakepitCli.isVerbose()) {
+      // Crashes are the point here: the pool's warning for each one would bury the report.
+      System.setProperty("org.slf4j.simpleLogger.log.dev.snakepit", "error");
+    }
+    if (calls < 1 || workers < 1 || concurrency < 1) {
+      throw new picocli.CommandLine.ParameterException(commandLine, "--calls, --workers and --concurrency must be positive");
+    }
+    var pids = ConcurrentHashMap.<Long>newKeySet();
+    var listener = new PoolEventListener() {
+      @Override
+      public void workerStarted(WorkerStarted event) {
+        pids.add(event.pid());
+      }
+    };
+    var config = PoolOptions.build(commandLine, pool.builder(commandLine, "chaos", workers)
+        .eventListener(listener)
+        .restartBackoff(Duration.ofMillis(20), Duration.ofSeconds(1))
+        .breakerThreshold(20));
+    out.println(term.bold("Chaos") + ": " + calls + " calls, " + workers + " workers, " + concurrency
+        + " in flight, a SIGKILL every " + killEvery.toMillis() + " ms" + (idempotent ? ", idempotent calls" : ""));
+    out.flush();
+
+    var ok = new AtomicInteger();
+    var typed = new ConcurrentHashMap<String, AtomicInteger>();
+    var untyped = new ConcurrentHashMap<String, AtomicInteger>();
+    var kills = new AtomicInteger();
+    var futures = new ArrayList<CompletableFuture<ToolResult>>();
+    long started = System.nanoTime();
+    Map<String, Object> statsAtEnd;
+    try (var pit = Snakepit.start(config)) {
+      var stop = new AtomicBoolean();
+      var killer = Thread.ofPlatform().name("snakepit-chaos-killer").daemon().start(() -> killLoop(pit, stop, kills));
+      var permits = new Semaphore(concurrency);
+      var options = CallOptions.defaults().withTimeout(Duration.ofSeconds(30)).withIdempotent(idempotent);
+      try {
+        for (int i = 0; i < calls; i++) {
+          permits.acquire();
+          var future = i % 2 == 0
+              ? pit.executeAsync("sleep", Map.of("ms", ThreadLocalRandom.current().nextInt(1, 20)), options)
+              : pit.executeAsync("echo", Map.of("message", Map.of("call", i)), options);
+          future.whenComplete((r, e) -> {
+            permits.release();
+            if (e == null) {
+              ok.incrementAndGet();
+            } else {
+              var cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+              var bucket = cause instanceof SnakepitException ? typed : untyped;
+              bucket.computeIfAbsent(cause.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
+            }
+          });
+          futures.add(future);
+        }
+        // Every call has a 30 s budget: give the last ones that plus a margin, then count what never answered.
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // Counted below as lost.
+      } finally {
+        stop.set(true);
+        killer.join(5_000);
+      }
+      var stats = pit.stats();
+      statsAtEnd = Map.of("crashes", stats.crashes(), "restarts", stats.restarts(), "workers", stats.workers());
+    }
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    long lost = futures.stream().filter(f -> !f.isDone()).count() + untyped.values().stream().mapToInt(AtomicInteger::get).sum();
+    var leaked = leaked(pids);
+
+    int failed = typed.values().stream().mapToInt(AtomicInteger::get).sum();
+    out.println();
+    out.println("  workers killed           " + kills.get() + " (pool saw " + statsAtEnd.get("crashes") + " crashes, "
+        + statsAtEnd.get("restarts") + " restarts; " + pids.size() + " worker processes in all)");
+    out.println("  calls ok                 " + ok.get());
+    out.println("  calls failed, typed      " + failed + (failed == 0 ? "" : "  " + new TreeMap<>(typed)));
+    out.println("  calls lost               " + (lost == 0 ? term.green("0") : term.red(Long.toString(lost)))
+        + (untyped.isEmpty() ? "" : "  untyped: " + new TreeMap<>(untyped)));
+    out.println("  leaked processes         " + (leaked.isEmpty() ? term.green("0") : term.red(leaked.size() + " " + leaked)));
+    out.println("  elapsed                  " + elapsedMs + " ms");
+    out.flush();
+    return lost == 0 && leaked.isEmpty() && ok.get() + failed == calls ? 0 : 1;
+  }
+
+  private void killLoop(Snakepit pit, AtomicBoolean stop, AtomicInteger kills) {
+    while (!stop.get()) {
+      try {
+        Thread.sleep(killEvery.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      var live = pit.workerPids();
+      if (!live.isEmpty() && !stop.get()) {
+        long pid = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+        ProcessHandle.of(pid).ifPresent(p -> {
+          if (p.destroyForcibly()) {
+            kills.incrementAndGet();
+          }
+        });
+      }
+    }
+  }
+
+  /** Worker processes still alive after close, waiting a bounded time for the ones just stopping. */
+  private static List<Long> leaked(Set<Long> pids) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    List<Long> alive;
+    do {
+      alive = pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).sorted().toList();
+      if (alive.isEmpty()) {
+        return alive;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadline);
+    return alive;
+  }
+}
