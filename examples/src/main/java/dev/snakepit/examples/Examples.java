@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs the examples by name, for {@code java -jar snakepit-examples.jar [basic|streaming|binary|errors|all]}
+ * Runs the examples by name, for {@code java -jar snakepit-examples.jar [basic|streaming|binary|errors|sessions|all]}
  * (default: all).
  */
 public final class Examples {
@@ -18,6 +18,7 @@ public final class Examples {
     EXAMPLES.put("streaming", StreamingExample::run);
     EXAMPLES.put("binary", BinaryExample::run);
     EXAMPLES.put("errors", ErrorsExample::run);
+    EXAMPLES.put("sessions", SessionsExample::run);
   }
 
   private Examples() {}

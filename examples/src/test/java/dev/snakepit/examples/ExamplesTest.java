@@ -44,6 +44,16 @@ class ExamplesTest {
   }
 
   @Test
+  void sessionsExampleKeepsStateOnOneWorkerAndShowsTheAffinityModes() {
+    var out = run(SessionsExample::run);
+
+    assertThat(out).contains("ran on 1 worker(s)", "the Python-side counter reached 5",
+        "HINT while", "ran on another worker: true", "STRICT_FAIL_FAST while busy: SESSION_WORKER_BUSY",
+        "ran on the bound worker: true (the busy call had finished: true)",
+        "the strict session says: WORKER_LOST", "a HINT session simply rebinds");
+  }
+
+  @Test
   void errorsExampleShowsEachTypedError() {
     var out = run(ErrorsExample::run);
 

@@ -244,6 +244,10 @@ final class DoctorCommand implements Callable<Integer> {
         detail.append(" · ping tool ").append(DemoCommand.millis(System.nanoTime() - callStart));
       }
       ok("worker", detail.toString());
+      var stats = pit.stats();
+      ok("pool", "workers ready " + stats.workers() + ", starting " + stats.starting() + ", retiring " + stats.retiring()
+          + ", busy " + stats.busy() + ", queued " + stats.queued() + " · crashes " + stats.crashes() + ", restarts "
+          + stats.restarts() + ", recycles " + stats.recycles() + (stats.breakerOpen() ? " · breaker OPEN" : ""));
     } catch (SnakepitException e) {
       var message = e.getMessage();
       var entry = config.workerScript() != null ? config.workerScript().toString() : "-m " + config.workerModule();
