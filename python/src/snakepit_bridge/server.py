@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import grpc
@@ -48,57 +48,53 @@ EXIT_INITIALIZE = 4
 EXIT_HOST = 5
 
 DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024
+# Shared-memory hand-off of large bytes (docs/worker-contract.md): metadata keys and the Ping
+# trailer that tells the host this worker supports it.
+SHM_ARGUMENT_PREFIX = "snakepit.shm:"
+SHM_RESULTS_KEY = "snakepit.shm_results"
+SHM_RESULT_KEY = "snakepit.shm_result"
+FEATURES_TRAILER = "snakepit-features"
+SHM_INLINE_IO_BYTES = 8 * 1024 * 1024  # larger hand-off files are read and written off the event loop
 STATUS_TRACEBACK_CHARS = 3000  # status details travel in a trailer: keep the traceback tail only
 WORKER_ID_KEY = "snakepit.worker_id"
 _DONE = object()
 
 
 # ---------------------------------------------------------------------------------------------
-# Authentication
-# ---------------------------------------------------------------------------------------------
-
-
-class TokenInterceptor(grpc.aio.ServerInterceptor):
-    """Rejects calls whose ``x-snakepit-token`` metadata is not the pool token (UNAUTHENTICATED)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token.encode()
-
-    async def intercept_service(self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails):
-        handler = await continuation(handler_call_details)
-        presented = ""
-        for key, value in handler_call_details.invocation_metadata or ():
-            if key == TOKEN_METADATA_KEY:
-                presented = value if isinstance(value, str) else value.decode()
-                break
-        if presented and hmac.compare_digest(presented.encode(), self._token):
-            return handler
-        if handler is None:
-            return None
-
-        async def deny(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid x-snakepit-token")
-
-        async def deny_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid x-snakepit-token")
-            yield  # pragma: no cover - unreachable, makes this an async generator
-
-        kwargs = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(deny, **kwargs)
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(deny_stream, **kwargs)
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(deny, **kwargs)
-        return grpc.stream_stream_rpc_method_handler(deny_stream, **kwargs)
-
-
-# ---------------------------------------------------------------------------------------------
 # The servicer
 # ---------------------------------------------------------------------------------------------
+
+
+def _read_file(path: str, length: int) -> bytes:
+    """The first ``length`` bytes of a file, read into one new ``bytes`` object (one copy)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.pread(fd, length, 0)
+        if len(data) == length:
+            return data
+        parts = [data]
+        got = len(data)
+        while got < length:
+            chunk = os.pread(fd, length - got, got)
+            if not chunk:
+                raise OSError(f"{path} ended after {got} of {length} bytes")
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Write ``data`` at the start of a file (created owner-only if new; a longer old tail is left as is)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view):
+            offset += os.pwrite(fd, view[offset:], offset)
+    finally:
+        os.close(fd)
 
 
 def _is_stream_chunk_like(item: Any) -> bool:
@@ -131,16 +127,35 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         self.worker_id = worker_id
         self.host = host
         self.allow_pickle = allow_pickle
+        # The pool token (x-snakepit-token), checked at the top of every RPC; None: no check. Inline
+        # rather than a grpc.aio interceptor, which costs an extra coroutine and lookup per call.
+        self.token: bytes | None = None
+        # (set_session_context or None, execute_tool, is it a coroutine function), looked up once.
+        self._dispatch: tuple[Any, Any, bool] | None = None
+        # Directory for shared-memory hand-off of large bytes (SNAKEPIT_SHM_DIR), or None.
+        self.shm_dir: str | None = None
+        # Results larger than this are not handed off either: they fail like an oversized message.
+        self.max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES
         # Tool RPCs in progress; read by Ping so the host can tell a stuck worker from an idle one.
         self.active_calls = 0
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _context(self, request: pb2.ExecuteToolRequest) -> SessionContext:
+    async def _authorize(self, context: grpc.aio.ServicerContext) -> None:
+        """Abort the call with UNAUTHENTICATED unless it carries the pool token."""
+        for key, value in context.invocation_metadata() or ():
+            if key == TOKEN_METADATA_KEY:
+                presented = value.encode() if isinstance(value, str) else value
+                if hmac.compare_digest(presented, self.token or b""):
+                    return
+                break
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid x-snakepit-token")
+
+    def _context(self, request: pb2.ExecuteToolRequest, metadata: dict[str, str] | None = None) -> SessionContext:
         return SessionContext(
             request.session_id,
             worker_id=self.worker_id,
-            metadata=dict(request.metadata),
+            metadata=dict(request.metadata) if metadata is None else metadata,
             tool_name=request.tool_name,
             host=self.host,
         )
@@ -152,21 +167,31 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             context["correlation_id"] = correlation_id
         return context
 
-    async def _invoke(self, request: pb2.ExecuteToolRequest, ctx: SessionContext) -> Any:
-        arguments = decode_arguments(
-            request.parameters, request.binary_parameters, request.metadata, allow_pickle=self.allow_pickle
-        )
+    async def _invoke(
+        self, request: pb2.ExecuteToolRequest, ctx: SessionContext, metadata: Mapping[str, str] | None = None
+    ) -> Any:
+        if metadata is None:
+            metadata = request.metadata
+        binary: Mapping[str, bytes] = request.binary_parameters
+        if self.shm_dir is not None and any(key.startswith(SHM_ARGUMENT_PREFIX) for key in metadata):
+            binary = await self._shared_arguments(binary, metadata)
+        arguments = decode_arguments(request.parameters, binary, metadata, allow_pickle=self.allow_pickle)
         adapter = self.adapter
-        setter = getattr(adapter, "set_session_context", None)
-        if callable(setter):
+        dispatch = self._dispatch
+        if dispatch is None:
+            setter = getattr(adapter, "set_session_context", None)
+            execute = getattr(adapter, "execute_tool", None)
+            dispatch = (setter if callable(setter) else None, execute, inspect.iscoroutinefunction(execute))
+            self._dispatch = dispatch
+        setter, execute, is_coroutine = dispatch
+        if setter is not None:
             setter(ctx)
         else:
             with contextlib.suppress(AttributeError):
                 adapter.session_context = ctx
-        execute = getattr(adapter, "execute_tool", None)
         if execute is None:
             raise ToolNotFoundError(request.tool_name, [], type(adapter).__name__)
-        if inspect.iscoroutinefunction(execute):
+        if is_coroutine:
             result = await execute(tool_name=request.tool_name, arguments=arguments, context=ctx)
         else:
             result = await run_blocking(execute, tool_name=request.tool_name, arguments=arguments, context=ctx)
@@ -174,9 +199,46 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
             result = await result
         return result
 
+    def _shm_path(self, name: str) -> str:
+        if not name or "/" in name or name in (".", "..") or self.shm_dir is None:
+            raise ValueError(f"bad shared-memory file name {name!r}")
+        return os.path.join(self.shm_dir, name)
+
+    async def _shared_arguments(self, binary: Mapping[str, bytes], metadata: Mapping[str, str]) -> dict[str, bytes]:
+        """The bytes arguments, with those the host handed off through shared memory (``<file>:<length>``) read in."""
+        merged = dict(binary)
+        for key, value in metadata.items():
+            if key.startswith(SHM_ARGUMENT_PREFIX):
+                name, _, length_text = value.rpartition(":")
+                path = self._shm_path(name)
+                length = int(length_text)
+                if length < SHM_INLINE_IO_BYTES:
+                    data = _read_file(path, length)
+                else:
+                    data = await asyncio.to_thread(_read_file, path, length)
+                merged[key[len(SHM_ARGUMENT_PREFIX) :]] = data
+        return merged
+
+    async def _share_result(self, binary: bytes, metadata: Mapping[str, str], response: Any) -> bool:
+        """Write a large bytes result into the file the host offered (``<threshold>:<file>``); True if done."""
+        threshold_text, _, name = metadata.get(SHM_RESULTS_KEY, "").partition(":")
+        try:
+            threshold = int(threshold_text)
+        except ValueError:
+            return False
+        if self.shm_dir is None or not name or not threshold <= len(binary) <= self.max_message_bytes:
+            return False
+        path = self._shm_path(name)
+        if len(binary) < SHM_INLINE_IO_BYTES:
+            _write_file(path, binary)
+        else:
+            await asyncio.to_thread(_write_file, path, binary)
+        response.metadata[SHM_RESULT_KEY] = f"{name}:{len(binary)}"
+        return True
+
     @staticmethod
-    def _timeout_s(request: pb2.ExecuteToolRequest) -> float | None:
-        raw = request.metadata.get("timeout_ms")
+    def _timeout_s(request: pb2.ExecuteToolRequest, metadata: Mapping[str, str] | None = None) -> float | None:
+        raw = (request.metadata if metadata is None else metadata).get("timeout_ms")
         if not raw:
             return None
         try:
@@ -276,25 +338,43 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
     # -- RPCs --------------------------------------------------------------------------------
 
     async def Ping(self, request: pb2.PingRequest, context: grpc.aio.ServicerContext) -> pb2.PingResponse:
+        if self.token is not None:
+            await self._authorize(context)
         response = pb2.PingResponse(
             message=f"pong: {request.message}", active_calls=self.active_calls, busy_threads=busy_threads()
         )
         response.server_time.GetCurrentTime()
+        if self.shm_dir is not None:
+            context.set_trailing_metadata(((FEATURES_TRAILER, "shm"),))
         return response
 
     async def ExecuteTool(
         self, request: pb2.ExecuteToolRequest, context: grpc.aio.ServicerContext
     ) -> pb2.ExecuteToolResponse:
         started = time.perf_counter()
-        ctx = self._context(request)
+        if self.token is not None:
+            await self._authorize(context)
+        metadata = dict(request.metadata)
+        ctx = self._context(request, metadata)
         token = _CURRENT.set(ctx)
         trace = telemetry.start_tool_span(ctx)
         self.active_calls += 1
         try:
-            result = await self._with_timeout(self._invoke(request, ctx), self._timeout_s(request), ctx)
+            seconds = self._timeout_s(request, metadata)
+            if seconds is not None:
+                # A gRPC deadline that ends first cancels the call anyway: skip the timer then.
+                remaining = context.time_remaining()
+                if remaining is not None and remaining <= seconds:
+                    seconds = None
+            result = await self._with_timeout(self._invoke(request, ctx, metadata), seconds, ctx)
             result = await self._drain(result, ctx)
             result_any, binary = encode_result(result)
-            response = pb2.ExecuteToolResponse(success=True, result=result_any, binary_result=binary or b"")
+            if binary and self.shm_dir is not None and SHM_RESULTS_KEY in metadata:
+                response = pb2.ExecuteToolResponse(success=True, result=result_any)
+                if not await self._share_result(binary, metadata, response):
+                    response.binary_result = binary
+            else:
+                response = pb2.ExecuteToolResponse(success=True, result=result_any, binary_result=binary or b"")
         except asyncio.CancelledError:
             ctx.cancel()
             log.info("tool %s cancelled (session %r)", request.tool_name, request.session_id)
@@ -316,6 +396,8 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
     async def ExecuteStreamingTool(
         self, request: pb2.ExecuteToolRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb2.ToolChunk]:
+        if self.token is not None:
+            await self._authorize(context)
         ctx = self._context(request)
         token = _CURRENT.set(ctx)
         trace = telemetry.start_tool_span(ctx)
@@ -381,16 +463,22 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         return chunk
 
     def _log_failure(self, request: pb2.ExecuteToolRequest, exc: BaseException) -> None:
+        # INFO, not WARNING/ERROR: the caller receives the error with its traceback and decides how bad
+        # it is; the host forwards these lines to its log (at DEBUG by default) as a worker-side trace.
         if isinstance(exc, (ToolNotFoundError, InvalidArgumentsError)):
-            log.warning("tool %s rejected: %s", request.tool_name, exc)
+            log.info("tool %s rejected: %s", request.tool_name, exc)
         else:
-            log.error("tool %s failed: %s: %s", request.tool_name, type(exc).__name__, exc, exc_info=exc)
+            log.info("tool %s failed: %s: %s", request.tool_name, type(exc).__name__, exc, exc_info=exc)
 
     async def StreamTelemetry(self, request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+        if self.token is not None:
+            await self._authorize(context)
         async for event in telemetry.serve_stream(request_iterator):
             yield event
 
     async def _host_only(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if self.token is not None:
+            await self._authorize(context)
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "served by the host, not by a worker")
 
     InitializeSession = _host_only
@@ -446,6 +534,9 @@ class WorkerServer:
     ) -> None:
         self.adapter = adapter
         self.servicer = WorkerServicer(adapter, worker_id=worker_id, host=host_client, allow_pickle=allow_pickle)
+        shm_dir = os.environ.get("SNAKEPIT_SHM_DIR")
+        self.servicer.shm_dir = shm_dir if shm_dir and os.path.isdir(shm_dir) else None
+        self.servicer.max_message_bytes = max_message_bytes
         self._token = token
         self._max_message_bytes = max_message_bytes
         self._address = _bind_address(host, port)
@@ -454,9 +545,8 @@ class WorkerServer:
 
     async def start(self) -> int:
         """Create the grpc.aio server on the running loop, bind, start; return the bound port."""
-        interceptors = [TokenInterceptor(self._token)] if self._token else []
+        self.servicer.token = self._token.encode() if self._token else None
         self.server = grpc.aio.server(
-            interceptors=interceptors,
             options=[
                 ("grpc.max_send_message_length", self._max_message_bytes),
                 ("grpc.max_receive_message_length", self._max_message_bytes),
@@ -539,7 +629,7 @@ def load_adapter(spec: str) -> Any:
 
 
 def _request_stop(reason: str) -> None:
-    log.warning("stopping: %s", reason)
+    log.info("stopping: %s", reason)  # the host is gone or stopping us: nobody to warn
     os.kill(os.getpid(), signal.SIGTERM)
 
 

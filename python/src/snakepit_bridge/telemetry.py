@@ -386,6 +386,17 @@ class _Otel:
         # Not cached: the adapter may install its TracerProvider after the first call.
         return cls.trace.get_tracer("snakepit_bridge")
 
+    @classmethod
+    def recording(cls) -> bool:
+        """Whether spans would be recorded: OpenTelemetry is present and a real provider is installed.
+
+        Without one, spans would only repeat the caller's context, which travels on unchanged anyway.
+        """
+        if not cls.load():
+            return False
+        provider = cls.trace.get_tracer_provider()
+        return not isinstance(provider, (cls.trace.ProxyTracerProvider, cls.trace.NoOpTracerProvider))
+
 
 class ActiveSpan:
     """A span made current for a block; ``fail`` records an error, ``finish`` ends it (idempotent)."""
@@ -443,7 +454,7 @@ def _start(name: str, kind_name: str, parent: Any, attributes: Mapping[str, Any]
 
 def start_tool_span(ctx: Any) -> ActiveSpan:
     """A SERVER span for a tool call, child of the request's ``traceparent``, made current."""
-    if not _Otel.load():
+    if not _Otel.recording():
         return _NO_SPAN
     metadata = getattr(ctx, "metadata", {}) or {}
     parent = _Otel.propagator.extract(metadata) if "traceparent" in metadata else None
@@ -458,7 +469,7 @@ def start_tool_span(ctx: Any) -> ActiveSpan:
 @contextlib.contextmanager
 def host_tool_span(name: str, ctx: Any) -> Iterator[ActiveSpan]:
     """A CLIENT span around a host-tool call; ``inject_current`` then sends its context to the host."""
-    if not _Otel.load():
+    if not _Otel.recording():
         yield _NO_SPAN
         return
     attributes = {"rpc.system": "snakepit", "rpc.method": name, "snakepit.worker_id": getattr(ctx, "worker_id", "")}
@@ -476,7 +487,7 @@ def host_tool_span(name: str, ctx: Any) -> Iterator[ActiveSpan]:
 
 
 def _start_internal_span(name: str, metadata: Mapping[str, Any] | None) -> ActiveSpan | None:
-    if not _Otel.load():
+    if not _Otel.recording():
         return None
     attributes = {str(k): str(v) for k, v in (metadata or {}).items()}
     return _start(name, "INTERNAL", None, attributes)

@@ -48,6 +48,15 @@ public interface PoolEventListener {
   /** A Python tool emitted a telemetry event ({@code snakepit_bridge.telemetry.emit}). */
   default void telemetry(TelemetryEvent event) {}
 
+  /** A Python tool called a host tool, and its handler returned or threw (called on the handler's thread). */
+  default void hostToolCalled(HostToolCalled event) {}
+
+  /** The pool started: every worker is ready and {@link Snakepit#start} is about to return it. */
+  default void poolStarted(PoolStarted event) {}
+
+  /** The pool closed: no worker, thread or file of it remains. */
+  default void poolClosed(PoolClosed event) {}
+
   /**
    * @param workerId the worker's id
    * @param pid its OS process id
@@ -134,4 +143,27 @@ public interface PoolEventListener {
    */
   record TelemetryEvent(String workerId, String name, java.util.Map<String, Object> measurements,
       java.util.Map<String, String> metadata, long timestampNanos, String correlationId) {}
+
+  /**
+   * @param tool the host tool
+   * @param sessionId the Python caller's session, or null
+   * @param workerId the worker that called it, or null when it did not say
+   * @param duration how long the handler ran
+   * @param errorType the class name of what the handler threw, or null on success
+   */
+  record HostToolCalled(String tool, String sessionId, String workerId, Duration duration, String errorType) {
+    /** Whether the handler returned normally. */
+    public boolean succeeded() {
+      return errorType == null;
+    }
+  }
+
+  /**
+   * @param poolName the pool's name
+   * @param snakepit the pool (e.g. to read {@link Snakepit#stats()} from a metrics gauge)
+   */
+  record PoolStarted(String poolName, Snakepit snakepit) {}
+
+  /** @param poolName the pool's name */
+  record PoolClosed(String poolName) {}
 }

@@ -27,6 +27,7 @@ public final class Snakepit implements AutoCloseable {
   private Snakepit(WorkerPool pool) {
     this.pool = pool;
     pool.hostTools().bind(this);
+    pool.started(this);
   }
 
   /**

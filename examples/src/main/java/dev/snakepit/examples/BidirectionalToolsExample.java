@@ -22,8 +22,9 @@ import java.util.Map;
  * together. Then: a Java error as Python sees it, a tool visible to one session only, and a nested
  * call (Java -> Python -> Java -> Python on the other worker).
  *
- * <p>Run: {@code ./mvnw -q -pl examples -am package -DskipTests && java -cp examples/target/snakepit-examples.jar
- * dev.snakepit.examples.BidirectionalToolsExample}
+ * <p>Run: {@code ./mvnw -q -pl examples -am package -DskipTests}, then
+ * {@code java --enable-native-access=ALL-UNNAMED -cp 'examples/target/snakepit-examples.jar:examples/target/lib/*'
+ * dev.snakepit.examples.BidirectionalToolsExample}. See {@code examples/README-bidirectional.md}.
  */
 public final class BidirectionalToolsExample {
   private static final ObjectMapper JSON = new ObjectMapper();

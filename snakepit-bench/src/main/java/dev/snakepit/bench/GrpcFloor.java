@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.ClientCalls;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -46,26 +48,45 @@ final class GrpcFloor implements AutoCloseable {
       .setResponseMarshaller(BytesMarshaller.INSTANCE)
       .build();
 
+  /** How the floor's client reaches its servers. */
+  enum Link {
+    /** TCP loopback, NIO event loop. */
+    TCP("gRPC floor (TCP)"),
+    /** Unix-domain socket, JDK NIO channel (the same event loop as TCP). */
+    UDS("gRPC floor (UDS)"),
+    /** Unix-domain socket, Netty's native epoll transport. */
+    UDS_EPOLL("gRPC floor (UDS, epoll)");
+
+    final String label;
+
+    Link(String label) {
+      this.label = label;
+    }
+  }
+
   private final BenchContext context;
-  private final boolean unix;
+  private final Link link;
   private final List<HelperProcess> servers;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final EventLoopGroup eventLoops;
   private final AtomicInteger next = new AtomicInteger();
 
-  private GrpcFloor(BenchContext context, boolean unix, List<HelperProcess> servers) {
+  private GrpcFloor(BenchContext context, Link link, List<HelperProcess> servers) {
     this.context = context;
-    this.unix = unix;
+    this.link = link;
     this.servers = servers;
     ThreadFactory threads = Thread.ofPlatform().daemon().name("snakepit-bench-floor-io-", 1).factory();
     this.eventLoops = new MultiThreadIoEventLoopGroup(Math.min(2, Runtime.getRuntime().availableProcessors()), threads,
-        unix ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        link == Link.UDS_EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     for (var server : servers) {
       var address = server.address();
-      var builder = unix
-          ? NettyChannelBuilder.forAddress(new DomainSocketAddress(address.substring("unix:".length())))
-              .channelType(EpollDomainSocketChannel.class)
-          : NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(address)).channelType(NioSocketChannel.class);
+      var builder = switch (link) {
+        case TCP -> NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(address)).channelType(NioSocketChannel.class);
+        case UDS -> NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(address.substring("unix:".length())))
+            .channelType(NioDomainSocketChannel.class);
+        case UDS_EPOLL -> NettyChannelBuilder.forAddress(new DomainSocketAddress(address.substring("unix:".length())))
+            .channelType(EpollDomainSocketChannel.class);
+      };
       channels.add(builder.eventLoopGroup(eventLoops)
           .usePlaintext()
           .directExecutor()
@@ -77,10 +98,10 @@ final class GrpcFloor implements AutoCloseable {
   }
 
   /** Starts {@code count} floor servers (over a Unix socket or TCP loopback) and connects to each. */
-  static GrpcFloor start(BenchContext context, int count, boolean unix) {
+  static GrpcFloor start(BenchContext context, int count, Link link) {
     var spawned = new ArrayList<HelperProcess>();
     for (int i = 0; i < count; i++) {
-      var listen = unix ? "unix:" + context.newPath("g", ".sock") : "tcp";
+      var listen = link == Link.TCP ? "tcp" : "unix:" + context.newPath("g", ".sock");
       spawned.add(context.spawnHelper("grpc-floor", "grpc_floor.py", List.of(listen)));
     }
     try {
@@ -91,7 +112,7 @@ final class GrpcFloor implements AutoCloseable {
       spawned.forEach(context::stop);
       throw e;
     }
-    var floor = new GrpcFloor(context, unix, spawned);
+    var floor = new GrpcFloor(context, link, spawned);
     floor.echo(new byte[32]); // connect every channel now, not in the first measured call
     for (int i = 1; i < count; i++) {
       floor.echo(new byte[32]);
@@ -100,7 +121,7 @@ final class GrpcFloor implements AutoCloseable {
   }
 
   String name() {
-    return unix ? "gRPC floor (UDS)" : "gRPC floor (TCP)";
+    return link.label;
   }
 
   private ManagedChannel channel() {

@@ -28,9 +28,9 @@ final class LatencyScenario implements Scenario {
       context.say("latency: starting Snakepit, gRPC floors, socket floor, Py4J");
       var ours = context.track(SnakepitPeer.start(context, "snakepit", 1, b -> b));
       started.add(ours);
-      var grpcUds = context.track(GrpcFloor.start(context, 1, true));
+      var grpcUds = context.track(GrpcFloor.start(context, 1, GrpcFloor.Link.UDS));
       started.add(grpcUds);
-      var grpcTcp = context.track(GrpcFloor.start(context, 1, false));
+      var grpcTcp = context.track(GrpcFloor.start(context, 1, GrpcFloor.Link.TCP));
       started.add(grpcTcp);
       var socket = context.track(SocketFloor.start(context));
       started.add(socket);

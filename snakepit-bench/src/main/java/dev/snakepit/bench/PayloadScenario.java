@@ -36,7 +36,7 @@ final class PayloadScenario implements Scenario {
       context.say("payload: starting Snakepit, floors, Py4J");
       var ours = context.track(SnakepitPeer.start(context, "snakepit", 1, b -> b));
       started.add(ours);
-      var grpc = context.track(GrpcFloor.start(context, 1, Transports.oursUsesUnixSockets()));
+      var grpc = context.track(GrpcFloor.start(context, 1, Transports.floorLink()));
       started.add(grpc);
       var socket = context.track(SocketFloor.start(context));
       started.add(socket);

@@ -41,7 +41,7 @@ final class StartupScenario implements Scenario {
       var caseName = workers == 1 ? ONE : EIGHT;
       var entries = List.of(
           new Entry("snakepit", Report.Role.OURS, () -> startOurs(context, workers)),
-          new Entry(floorName, Report.Role.FLOOR, () -> GrpcFloor.start(context, workers, Transports.oursUsesUnixSockets())),
+          new Entry(floorName, Report.Role.FLOOR, () -> GrpcFloor.start(context, workers, Transports.floorLink())),
           new Entry(Report.PY4J, Report.Role.PEER, () -> Py4jPeer.start(context, workers)),
           new Entry(INTERPRETER, Report.Role.FLOOR, () -> interpreters(context, workers)));
       int rounds = context.budget.startupRounds();

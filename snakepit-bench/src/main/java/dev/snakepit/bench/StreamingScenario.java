@@ -31,7 +31,7 @@ final class StreamingScenario implements Scenario {
       context.say("streaming: starting Snakepit and floors");
       var ours = context.track(SnakepitPeer.start(context, "snakepit", 1, b -> b));
       started.add(ours);
-      var floor = context.track(GrpcFloor.start(context, 1, Transports.oursUsesUnixSockets()));
+      var floor = context.track(GrpcFloor.start(context, 1, Transports.floorLink()));
       started.add(floor);
       var socket = context.track(SocketFloor.start(context));
       started.add(socket);

@@ -32,7 +32,8 @@ final class ThroughputScenario implements Scenario {
   public void run(BenchContext context, Report report) {
     var floorName = Transports.floorName();
     report.section(ID, "2. Throughput, closed loop (32-byte echo)", floorName,
-        "calls/s; ratios: rate / reference rate (higher is better). Py4J is called from one thread per call in flight.");
+        "calls/s; ratios: rate / reference rate (higher is better). Snakepit and Py4J are called from one thread per call in"
+            + " flight (blocking API); the floor uses grpc-java's asynchronous stub.");
     var budget = context.budget;
     var bytes = LatencyScenario.MESSAGE.getBytes(StandardCharsets.UTF_8);
     for (int workers : WORKERS) {
@@ -44,7 +45,7 @@ final class ThroughputScenario implements Scenario {
         var oursHigh = context.track(SnakepitPeer.start(context, OURS_HIGH, workers,
             b -> b.workerConcurrency(HIGH_CONCURRENCY)));
         started.add(oursHigh);
-        var floor = context.track(GrpcFloor.start(context, workers, Transports.oursUsesUnixSockets()));
+        var floor = context.track(GrpcFloor.start(context, workers, Transports.floorLink()));
         started.add(floor);
         var py4j = context.track(Py4jPeer.start(context, workers));
         started.add(py4j);
@@ -54,12 +55,10 @@ final class ThroughputScenario implements Scenario {
           List<Runnable> measurements = new ArrayList<>();
           var rates = new double[4][budget.throughputRounds()];
           int[] round = {0};
-          measurements.add(() -> rates[0][round[0]] = ClosedLoop.async(
-              (done, failed) -> ours.echoAsync(LatencyScenario.MESSAGE, done, failed), inFlight,
-              budget.throughputWarmup(), budget.throughputWindow()));
-          measurements.add(() -> rates[1][round[0]] = ClosedLoop.async(
-              (done, failed) -> oursHigh.echoAsync(LatencyScenario.MESSAGE, done, failed), inFlight,
-              budget.throughputWarmup(), budget.throughputWindow()));
+          measurements.add(() -> rates[0][round[0]] = ClosedLoop.threads(
+              () -> ours.echo(LatencyScenario.MESSAGE), inFlight, budget.throughputWarmup(), budget.throughputWindow()));
+          measurements.add(() -> rates[1][round[0]] = ClosedLoop.threads(
+              () -> oursHigh.echo(LatencyScenario.MESSAGE), inFlight, budget.throughputWarmup(), budget.throughputWindow()));
           measurements.add(() -> rates[2][round[0]] = ClosedLoop.async(
               (done, failed) -> floor.echoAsync(bytes, done, failed), inFlight,
               budget.throughputWarmup(), budget.throughputWindow()));

@@ -9,8 +9,13 @@ final class Transports {
     return false;
   }
 
+  /** The gRPC floor link matching Snakepit's. */
+  static GrpcFloor.Link floorLink() {
+    return oursUsesUnixSockets() ? GrpcFloor.Link.UDS : GrpcFloor.Link.TCP;
+  }
+
   /** The gRPC floor on the same transport as Snakepit. */
   static String floorName() {
-    return oursUsesUnixSockets() ? "gRPC floor (UDS)" : "gRPC floor (TCP)";
+    return floorLink().label;
   }
 }

@@ -47,7 +47,7 @@ class DoctorCommandTest {
 
   @Test
   void shouldWarnButPassWhenThePythonIsAPyenvShim(@TempDir Path dir) throws Exception {
-    var realPython = Path.of(System.getProperty("snakepit.repoRoot", "..")).resolve(".venv/bin/python").toAbsolutePath();
+    var realPython = dev.snakepit.SnakepitConfig.defaults().python().toAbsolutePath();
     var shim = dir.resolve("python3");
     Files.writeString(shim, "#!/usr/bin/env bash\n# stand-in for a pyenv shim: pyenv exec python3\nexec " + realPython + " \"$@\"\n");
     Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));

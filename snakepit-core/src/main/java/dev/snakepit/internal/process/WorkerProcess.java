@@ -2,6 +2,7 @@ package dev.snakepit.internal.process;
 
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.telemetry.WorkerOutput;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,17 +31,22 @@ public final class WorkerProcess {
   private final Thread stderrPump;
   private final long startNanos = System.nanoTime();
 
-  private WorkerProcess(LaunchSpec spec, Process process, String poolName) {
+  private WorkerProcess(LaunchSpec spec, Process process, String poolName, WorkerOutput.Settings output) {
     this.spec = spec;
     this.process = process;
     this.stdoutPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stdout",
-        () -> pump(process.getInputStream(), null, "stdout"));
+        () -> pump(process.getInputStream(), null, new WorkerOutput(poolName, spec.workerId(), "stdout", output)));
     this.stderrPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stderr",
-        () -> pump(process.getErrorStream(), stderrTail, "stderr"));
+        () -> pump(process.getErrorStream(), stderrTail, new WorkerOutput(poolName, spec.workerId(), "stderr", output)));
+  }
+
+  /** Spawns the process, forwarding its output with the default settings. */
+  public static WorkerProcess start(LaunchSpec spec, String poolName) {
+    return start(spec, poolName, WorkerOutput.Settings.DEFAULT);
   }
 
   /** Spawns the process. Call from a long-lived thread: Linux parent-death signals follow the spawning thread. */
-  public static WorkerProcess start(LaunchSpec spec, String poolName) {
+  public static WorkerProcess start(LaunchSpec spec, String poolName, WorkerOutput.Settings output) {
     var builder = new ProcessBuilder(spec.command());
     builder.environment().putAll(spec.environment());
     if (spec.workingDirectory() != null) {
@@ -49,7 +55,7 @@ public final class WorkerProcess {
     // stdin stays an open pipe: the worker treats EOF on it as "the host is gone".
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
     try {
-      return new WorkerProcess(spec, builder.start(), poolName);
+      return new WorkerProcess(spec, builder.start(), poolName, output);
     } catch (IOException e) {
       throw new StartupFailedException(spec.workerId(),
           "cannot run '" + spec.command().getFirst() + "': " + e.getMessage()
@@ -116,15 +122,18 @@ public final class WorkerProcess {
     }
   }
 
-  private void pump(InputStream stream, OutputTail tail, String name) {
+  private void pump(InputStream stream, OutputTail tail, WorkerOutput output) {
     try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
+        // Forwarded to SLF4J; a structured record comes back rendered as text for the tail.
+        var text = output.accept(line);
         if (tail != null) {
-          tail.add(line);
-        }
-        if (LOG.isDebugEnabled()) {
-          LOG.debug("[{} {}] {}", spec.workerId(), name, line);
+          if (text == line) {
+            tail.add(line);
+          } else {
+            text.lines().forEach(tail::add);
+          }
         }
       }
     } catch (IOException e) {

@@ -15,7 +15,7 @@ final class CallContext implements HostToolContext {
   /** Shortest head start a nested call leaves for its error to travel back. */
   private static final Duration MIN_RESERVE = Duration.ofMillis(100);
   /** Longest head start. */
-  private static final Duration MAX_RESERVE = Duration.ofSeconds(1);
+  private static final Duration MAX_RESERVE = Duration.ofSeconds(2);
 
   private final String toolName;
   private final String sessionId;
@@ -78,7 +78,7 @@ final class CallContext implements HostToolContext {
   /** The nested call's options: this call's session and correlation id, and a budget ending before this call's. */
   CallOptions nestedOptions(String tool, CallOptions options) {
     var remaining = remaining();
-    var reserve = remaining.dividedBy(10);
+    var reserve = remaining.dividedBy(5);
     reserve = reserve.compareTo(MIN_RESERVE) < 0 ? MIN_RESERVE : reserve.compareTo(MAX_RESERVE) > 0 ? MAX_RESERVE : reserve;
     var budget = remaining.minus(reserve);
     if (budget.isNegative() || budget.isZero()) {

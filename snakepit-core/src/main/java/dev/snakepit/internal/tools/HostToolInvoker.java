@@ -185,9 +185,11 @@ public final class HostToolInvoker {
     var toolName = context.toolName();
     var sessionId = context.sessionId().orElse("");
     Object value;
+    var observed = registry.observer().start(toolName, sessionId, context.metadata());
     try {
       value = invocation.run(context);
     } catch (Throwable t) {
+      observed.completed(null, t);
       if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) {
         throw fatal;
       }
@@ -196,6 +198,7 @@ public final class HostToolInvoker {
       }
       return failure(t, toolName, sessionId, started);
     }
+    observed.completed(null, null);
     return encode(value, toolName, sessionId, started);
   }
 

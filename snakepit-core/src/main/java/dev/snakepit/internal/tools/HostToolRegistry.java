@@ -26,6 +26,7 @@ public final class HostToolRegistry implements HostTools {
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, HostTool>> bySession = new ConcurrentHashMap<>();
   private final Duration defaultTimeout;
   private volatile Snakepit owner;
+  private volatile dev.snakepit.internal.telemetry.HostCallObserver observer = dev.snakepit.internal.telemetry.HostCallObserver.NONE;
 
   /** A registry holding {@code initial} as global tools; calls without their own limit get {@code defaultTimeout}. */
   public HostToolRegistry(List<HostTool> initial, Duration defaultTimeout) {
@@ -36,6 +37,15 @@ public final class HostToolRegistry implements HostTools {
   /** An empty registry (for a host server without host tools). */
   public static HostToolRegistry empty() {
     return new HostToolRegistry(List.of(), Duration.ofSeconds(30));
+  }
+
+  /** Who hears host tool calls around their handlers (the pool's interceptors, MDC and events). */
+  public void observe(dev.snakepit.internal.telemetry.HostCallObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+  }
+
+  dev.snakepit.internal.telemetry.HostCallObserver observer() {
+    return observer;
   }
 
   /** Makes the pool available to handlers ({@code HostToolContext.snakepit()}). */

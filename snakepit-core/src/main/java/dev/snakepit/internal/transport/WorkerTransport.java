@@ -18,6 +18,12 @@ public interface WorkerTransport extends AutoCloseable {
   /** Starts a streaming call; chunks are delivered as the listener requests them via the handle. */
   StreamCall stream(ToolRequest request, Duration timeout, int initialRequest, ChunkListener listener);
 
+  /**
+   * Opens the worker's telemetry stream: every event its tools emit goes to {@code sink}, on a
+   * transport thread, until the transport closes. A transport without telemetry does nothing.
+   */
+  default void streamTelemetry(java.util.function.Consumer<dev.snakepit.PoolEventListener.TelemetryEvent> sink) {}
+
   /** Closes the connection now, cancelling calls still running. */
   @Override
   void close();

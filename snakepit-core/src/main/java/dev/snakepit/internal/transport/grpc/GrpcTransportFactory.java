@@ -8,16 +8,23 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Makes gRPC transports to workers. All channels of a pool share one small event loop group whose
  * threads are named after the pool and stopped by {@link #close()}, so nothing lingers after the pool.
+ * Where the machine has {@code /dev/shm}, large bytes arguments and results of the pool's workers
+ * are handed off through it ({@link SharedMemory}).
  */
 public final class GrpcTransportFactory implements TransportFactory {
+  /** Worker environment: the directory for shared-memory hand-off (our worker only). */
+  public static final String SHM_DIR_ENV = "SNAKEPIT_SHM_DIR";
+
   private final EventLoopGroup eventLoops;
   private final AuthToken token;
   private final int maxMessageSize;
+  private final SharedMemory sharedMemory = SharedMemory.create();
 
   /** Creates the factory and its event loop threads. */
   public GrpcTransportFactory(String poolName, AuthToken token, int maxMessageSize, int eventLoopThreads) {
@@ -40,11 +47,19 @@ public final class GrpcTransportFactory implements TransportFactory {
         .intercept(token.clientInterceptor())
         .disableRetry()
         .build();
-    return new GrpcWorkerTransport(channel, workerId, maxMessageSize);
+    return new GrpcWorkerTransport(channel, workerId, maxMessageSize, sharedMemory);
+  }
+
+  @Override
+  public Map<String, String> workerEnvironment(String workerId) {
+    return sharedMemory == null ? Map.of() : Map.of(SHM_DIR_ENV, sharedMemory.directory().toString());
   }
 
   @Override
   public void close() {
     eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (sharedMemory != null) {
+      sharedMemory.close();
+    }
   }
 }

@@ -15,57 +15,109 @@ import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
 import dev.snakepit.internal.transport.WorkerStatus;
 import dev.snakepit.internal.transport.WorkerTransport;
+import dev.snakepit.PayloadTooLargeException;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.TransportException;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** One worker's gRPC channel. */
 final class GrpcWorkerTransport implements WorkerTransport {
+  /** Ping trailer in which our worker lists optional features it supports (comma-separated). */
+  static final Metadata.Key<String> FEATURES = Metadata.Key.of("snakepit-features", Metadata.ASCII_STRING_MARSHALLER);
+  /** Request metadata prefix: {@code snakepit.shm:<argument>} names the file holding that bytes argument. */
+  static final String SHM_ARGUMENT_PREFIX = "snakepit.shm:";
+  /** Request metadata: bytes results of at least this many bytes may come back through shared memory. */
+  static final String SHM_RESULTS = "snakepit.shm_results";
+  /** Response metadata: the file holding the bytes result. */
+  static final String SHM_RESULT = "snakepit.shm_result";
+
   private final ManagedChannel channel;
   private final String workerId;
   private final int maxMessageSize;
+  private final SharedMemory sharedMemory;
+  /** Whether the worker said (in a Ping trailer) that it reads and writes shared-memory files. */
+  private volatile boolean workerTakesSharedMemory;
 
-  GrpcWorkerTransport(ManagedChannel channel, String workerId, int maxMessageSize) {
+  GrpcWorkerTransport(ManagedChannel channel, String workerId, int maxMessageSize, SharedMemory sharedMemory) {
     this.channel = channel;
     this.workerId = workerId;
     this.maxMessageSize = maxMessageSize;
+    this.sharedMemory = sharedMemory;
   }
 
   @Override
   public CompletableFuture<WorkerStatus> ping(Duration timeout) {
     var future = new CompletableFuture<WorkerStatus>();
     var call = channel.newCall(BridgeServiceGrpc.getPingMethod(), deadline(timeout).withWaitForReady());
-    ClientCalls.asyncUnaryCall(call, PingRequest.newBuilder().setMessage("snakepit-java").build(),
-        new UnaryObserver<PingResponse>() {
-          @Override
-          public void onNext(PingResponse value) {
-            future.complete(new WorkerStatus(value.getActiveCalls(), value.getBusyThreads()));
-          }
+    // A raw listener rather than a stub observer: the features arrive as a trailer.
+    call.start(new ClientCall.Listener<>() {
+      private PingResponse response;
 
-          @Override
-          public void onError(Throwable t) {
-            future.completeExceptionally(StatusMapping.map(t, "Ping", workerId, timeout, maxMessageSize));
-          }
-        });
+      @Override
+      public void onMessage(PingResponse message) {
+        response = message;
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        if (!status.isOk() || response == null) {
+          var failure = status.isOk() ? Status.INTERNAL.withDescription("Ping returned no message").asRuntimeException()
+              : status.asRuntimeException(trailers);
+          future.completeExceptionally(StatusMapping.map(failure, "Ping", workerId, timeout, maxMessageSize));
+          return;
+        }
+        var features = trailers.get(FEATURES);
+        workerTakesSharedMemory = sharedMemory != null && features != null && List.of(features.split(",")).contains("shm");
+        future.complete(new WorkerStatus(response.getActiveCalls(), response.getBusyThreads()));
+      }
+    }, new Metadata());
+    call.sendMessage(PingRequest.newBuilder().setMessage("snakepit-java").build());
+    call.halfClose();
+    call.request(2);
     return future;
   }
 
   @Override
   public CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout) {
     var future = new CompletableFuture<ToolResponse>();
+    var handoff = new Handoff();
+    ExecuteToolRequest message;
+    try {
+      message = encode(request, false, handoff);
+    } catch (UncheckedIOException e) {
+      handoff.release(false);
+      return CompletableFuture.failedFuture(new TransportException(request.toolName(), workerId, "INTERNAL",
+          "Call to '" + request.toolName() + "' on worker " + workerId + " failed: " + e.getMessage(), e));
+    }
     ClientCall<ExecuteToolRequest, ExecuteToolResponse> call =
         channel.newCall(BridgeServiceGrpc.getExecuteToolMethod(), deadline(timeout));
-    ClientCalls.asyncUnaryCall(call, encode(request, false), new UnaryObserver<ExecuteToolResponse>() {
+    ClientCalls.asyncUnaryCall(call, message, new UnaryObserver<ExecuteToolResponse>() {
       @Override
       public void onNext(ExecuteToolResponse value) {
-        future.complete(decode(value));
+        try {
+          future.complete(decode(value, handoff, request.toolName()));
+        } catch (SnakepitException e) {
+          future.completeExceptionally(e);
+        } catch (RuntimeException e) {
+          future.completeExceptionally(new TransportException(request.toolName(), workerId, "INTERNAL",
+              "Call to '" + request.toolName() + "' on worker " + workerId + " returned an unreadable result: " + e.getMessage(), e));
+        }
       }
 
       @Override
@@ -77,12 +129,17 @@ final class GrpcWorkerTransport implements WorkerTransport {
       if (future.isCancelled()) {
         call.cancel("cancelled by the caller", null);
       }
+      // After an answer the worker is done with the files; after a failure it may not be: never reuse those.
+      handoff.release(e == null);
     });
     return future;
   }
 
   @Override
   public StreamCall stream(ToolRequest request, Duration timeout, int initialRequest, ChunkListener listener) {
+    var handoff = new Handoff();
+    // Encoded first: a failure to hand an argument off throws here, before anything started.
+    var message = encode(request, true, handoff);
     ClientCall<ExecuteToolRequest, ToolChunk> call =
         channel.newCall(BridgeServiceGrpc.getExecuteStreamingToolMethod(), deadline(timeout));
     var observer = new ClientResponseObserver<ExecuteToolRequest, ToolChunk>() {
@@ -101,11 +158,13 @@ final class GrpcWorkerTransport implements WorkerTransport {
 
       @Override
       public void onError(Throwable t) {
+        handoff.release(false);
         listener.onError(StatusMapping.map(t, request.toolName(), workerId, timeout, maxMessageSize));
       }
 
       @Override
       public void onCompleted() {
+        handoff.release(true);
         listener.onCompleted();
       }
     };
@@ -121,8 +180,13 @@ final class GrpcWorkerTransport implements WorkerTransport {
       }
     };
     listener.onStart(handle);
-    ClientCalls.asyncServerStreamingCall(call, encode(request, true), observer);
+    ClientCalls.asyncServerStreamingCall(call, message, observer);
     return handle;
+  }
+
+  @Override
+  public void streamTelemetry(java.util.function.Consumer<dev.snakepit.PoolEventListener.TelemetryEvent> sink) {
+    dev.snakepit.internal.telemetry.TelemetryStream.open(channel, workerId, sink);
   }
 
   @Override
@@ -139,29 +203,97 @@ final class GrpcWorkerTransport implements WorkerTransport {
     return CallOptions.DEFAULT.withDeadlineAfter(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
   }
 
-  private static ExecuteToolRequest encode(ToolRequest request, boolean stream) {
+  /** The shared-memory slots one call holds; released when the call ends. */
+  private final class Handoff {
+    private List<SharedMemory.Slot> slots = List.of();
+    private SharedMemory.Slot result;
+
+    void add(SharedMemory.Slot slot) {
+      if (slots.isEmpty()) {
+        slots = new ArrayList<>(2);
+      }
+      slots.add(slot);
+    }
+
+    void release(boolean reusable) {
+      for (var slot : slots) {
+        sharedMemory.release(slot, reusable);
+      }
+      slots = List.of();
+      if (result != null) {
+        sharedMemory.release(result, reusable);
+        result = null;
+      }
+    }
+  }
+
+  /**
+   * Builds the request message. Bytes arguments of {@link SharedMemory#THRESHOLD} or more go
+   * through shared memory when the worker takes it (the slots join {@code handoff}, released when
+   * the call ends), as may a large bytes result; smaller arguments are wrapped, never copied.
+   */
+  private ExecuteToolRequest encode(ToolRequest request, boolean stream, Handoff handoff) {
     var builder = ExecuteToolRequest.newBuilder()
         .setToolName(request.toolName())
         .setSessionId(request.sessionId() == null ? "" : request.sessionId())
         .putAllMetadata(request.metadata())
         .setStream(stream);
     request.jsonArguments().forEach((name, json) -> builder.putParameters(name, AnyCodec.parameter(json)));
-    // Wrap, never copy: a 64 MiB argument is serialized straight from the caller's buffer.
-    request.binaryArguments().forEach((name, bytes) -> builder.putBinaryParameters(name, UnsafeByteOperations.unsafeWrap(bytes.duplicate())));
+    boolean sharedMemoryOk = workerTakesSharedMemory;
+    for (var entry : request.binaryArguments().entrySet()) {
+      var bytes = entry.getValue();
+      if (sharedMemoryOk && bytes.remaining() >= SharedMemory.THRESHOLD) {
+        var slot = sharedMemory.acquire();
+        handoff.add(slot);
+        sharedMemory.write(slot, bytes);
+        builder.putMetadata(SHM_ARGUMENT_PREFIX + entry.getKey(), slot.name + ":" + bytes.remaining());
+        builder.putBinaryParameters(entry.getKey(), ByteString.EMPTY);
+      } else {
+        // Wrap, never copy: the argument is serialized straight from the caller's buffer.
+        builder.putBinaryParameters(entry.getKey(), UnsafeByteOperations.unsafeWrap(bytes.duplicate()));
+      }
+    }
+    if (sharedMemoryOk && !stream) {
+      // The worker may write a large bytes result into this slot (the file need not exist yet).
+      handoff.result = sharedMemory.acquire();
+      builder.putMetadata(SHM_RESULTS, SharedMemory.THRESHOLD + ":" + handoff.result.name);
+    }
     return builder.build();
   }
 
-  private static ToolResponse decode(ExecuteToolResponse response) {
+  private ToolResponse decode(ExecuteToolResponse response, Handoff handoff, String toolName) {
+    var metadata = response.getMetadataMap();
+    var sharedResult = metadata.get(SHM_RESULT);
+    if (sharedResult != null) {
+      metadata = new HashMap<>(metadata);
+      metadata.remove(SHM_RESULT);
+    }
     if (!response.getSuccess()) {
-      return new ToolResponse(false, null, null, response.getErrorMessage(), response.getMetadataMap(), response.getExecutionTimeMs());
+      return new ToolResponse(false, null, null, response.getErrorMessage(), metadata, response.getExecutionTimeMs());
     }
     var result = response.getResult();
-    boolean binary = AnyCodec.isBinary(result) || (!response.hasResult() && !response.getBinaryResult().isEmpty());
-    ByteString binaryResult = response.getBinaryResult();
+    ByteBuffer binaryResult;
+    if (sharedResult != null) {
+      // "<slot>:<length>", and only the slot this call offered.
+      int colon = sharedResult.lastIndexOf(':');
+      var slot = handoff.result;
+      if (slot == null || colon < 0 || !slot.name.equals(sharedResult.substring(0, colon))) {
+        throw new IllegalStateException("the worker named an unexpected shared-memory result '" + sharedResult + "'");
+      }
+      long length = Long.parseLong(sharedResult.substring(colon + 1));
+      if (length > maxMessageSize) {
+        // The same limit as for a result inside a message.
+        throw new PayloadTooLargeException(toolName, "the result", length, maxMessageSize, workerId);
+      }
+      binaryResult = sharedMemory.read(slot, length);
+    } else {
+      binaryResult = response.getBinaryResult().asReadOnlyByteBuffer();
+    }
+    boolean binary = AnyCodec.isBinary(result) || (!response.hasResult() && binaryResult.hasRemaining());
     return new ToolResponse(true,
         binary ? null : (response.hasResult() ? result.getValue().toByteArray() : null),
-        binary ? binaryResult.asReadOnlyByteBuffer() : null,
-        null, response.getMetadataMap(), response.getExecutionTimeMs());
+        binary ? binaryResult : null,
+        null, metadata, response.getExecutionTimeMs());
   }
 
   /** Unary calls deliver one value then complete; only onNext and onError matter. */

@@ -1,0 +1,1 @@
+"""Python adapters for the snakepit-micrometer tests."""
