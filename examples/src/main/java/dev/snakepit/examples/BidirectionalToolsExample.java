@@ -35,7 +35,20 @@ public final class BidirectionalToolsExample {
   private BidirectionalToolsExample() {}
 
   /** Runs the tour and prints what happens at each step. */
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    run(System.out);
+  }
+
+  /** Runs the example, printing what it does to {@code out}. */
+  public static void run(java.io.PrintStream out) {
+    try {
+      runChecked(out);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void runChecked(java.io.PrintStream out) throws com.fasterxml.jackson.core.JsonProcessingException {
     var config = SnakepitConfig.builder()
         .poolName("bidirectional")
         .workers(2)
@@ -44,32 +57,32 @@ public final class BidirectionalToolsExample {
         .hostTool(processList())
         .build();
     try (var pit = Snakepit.start(config)) {
-      System.out.println("Host tools Python can call: "
+      out.println("Host tools Python can call: "
           + pit.hostTools().list().stream().map(HostTool::name).toList());
 
       // 1. A Python tool that combines three Java tools.
       var combined = pit.execute("combine_host_tools", Map.of("json_string", "{\"numbers\": [5, 3, 8, 1]}", "n", 20));
-      System.out.println("\n1. combine_host_tools (Python calling parse_json, calculate_fibonacci, process_list):");
-      System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(combined.asJson()));
+      out.println("\n1. combine_host_tools (Python calling parse_json, calculate_fibonacci, process_list):");
+      out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(combined.asJson()));
 
       // 2. A Java exception, as Python raises it and as it comes back to Java.
-      System.out.println("\n2. A host tool that throws:");
+      out.println("\n2. A host tool that throws:");
       try {
         pit.execute("call_host", Map.of("tool", "calculate_fibonacci", "arguments", Map.of("n", 500)));
       } catch (PythonException e) {
-        System.out.println("   Python raised " + e.pythonType() + ": " + e.pythonMessage());
+        out.println("   Python raised " + e.pythonType() + ": " + e.pythonMessage());
       }
 
       // 3. A tool only one session can see.
       pit.hostTools().registerForSession("alice", HostTool.of("greet", "Greets the session's user",
           (arguments, ctx) -> "Hello, " + ctx.sessionId().orElse("stranger") + "!"));
       var alice = CallOptions.defaults().withSessionId("alice");
-      System.out.println("\n3. Session-scoped tool: "
+      out.println("\n3. Session-scoped tool: "
           + pit.execute("call_host", Map.of("tool", "greet"), alice).asText());
       try {
         pit.execute("call_host", Map.of("tool", "greet"), CallOptions.defaults().withSessionId("bob"));
       } catch (PythonException e) {
-        System.out.println("   In session bob: " + e.pythonType() + ": " + e.pythonMessage());
+        out.println("   In session bob: " + e.pythonType() + ": " + e.pythonMessage());
       }
 
       // 4. Nested: Java -> Python (call_host) -> Java (double_in_python) -> Python (add) on the other worker.
@@ -83,7 +96,7 @@ public final class BidirectionalToolsExample {
           })
           .build());
       var nested = pit.execute("call_host", Map.of("tool", "double_in_python", "arguments", Map.of("x", 21)));
-      System.out.println("\n4. Nested call: " + nested.json() + " (the outer Python call ran on " + nested.workerId() + ")");
+      out.println("\n4. Nested call: " + nested.json() + " (the outer Python call ran on " + nested.workerId() + ")");
     }
   }
 

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs the examples by name, for {@code java -jar snakepit-examples.jar [basic|streaming|binary|errors|sessions|all]}
+ * Runs the examples by name, for {@code java -jar snakepit-examples.jar [basic|streaming|binary|errors|sessions|bidirectional|all]}
  * (default: all).
  */
 public final class Examples {
@@ -19,6 +19,7 @@ public final class Examples {
     EXAMPLES.put("binary", BinaryExample::run);
     EXAMPLES.put("errors", ErrorsExample::run);
     EXAMPLES.put("sessions", SessionsExample::run);
+    EXAMPLES.put("bidirectional", BidirectionalToolsExample::run);
   }
 
   private Examples() {}

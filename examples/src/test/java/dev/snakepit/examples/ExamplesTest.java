@@ -54,6 +54,15 @@ class ExamplesTest {
   }
 
   @Test
+  void bidirectionalExampleHasPythonCallJavaToolsAndBack() {
+    var out = run(BidirectionalToolsExample::run);
+
+    assertThat(out).contains("Host tools Python can call: [", "calculate_fibonacci", "parse_json", "process_list",
+        "1. combine_host_tools", "Python raised HostToolError", "n must be between 0 and 92",
+        "Session-scoped tool: Hello, alice!", "In session bob: HostToolNotFoundError", "4. Nested call: {\"doubled\":42");
+  }
+
+  @Test
   void errorsExampleShowsEachTypedError() {
     var out = run(ErrorsExample::run);
 
