@@ -361,11 +361,13 @@ class WorkerServicer(pb2_grpc.BridgeServiceServicer):
         self.active_calls += 1
         try:
             seconds = self._timeout_s(request, metadata)
-            if seconds is not None:
-                # A gRPC deadline that ends first cancels the call anyway: skip the timer then.
-                remaining = context.time_remaining()
-                if remaining is not None and remaining <= seconds:
-                    seconds = None
+            remaining = context.time_remaining()
+            if remaining is not None and (seconds is None or remaining <= seconds):
+                # A gRPC deadline that ends first cancels the call anyway: skip the timer, and give host
+                # calls made by the tool what is really left (timeout_ms counts from the caller's start).
+                seconds = None
+                metadata["timeout_ms"] = str(max(1, int(remaining * 1000)))
+                ctx.metadata["timeout_ms"] = metadata["timeout_ms"]
             result = await self._with_timeout(self._invoke(request, ctx, metadata), seconds, ctx)
             result = await self._drain(result, ctx)
             result_any, binary = encode_result(result)

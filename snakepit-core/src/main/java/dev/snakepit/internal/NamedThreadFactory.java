@@ -23,9 +23,9 @@ public final class NamedThreadFactory implements ThreadFactory {
     return thread;
   }
 
-  /** A single named daemon thread, started. */
-  public static Thread start(String poolName, String role, Runnable task) {
-    var thread = new Thread(task, PREFIX + poolName + "-" + role);
+  /** A single daemon thread named {@code snakepit-<owner>-<role>} (owner: a pool or a worker id), started. */
+  public static Thread start(String owner, String role, Runnable task) {
+    var thread = new Thread(task, PREFIX + owner + "-" + role);
     thread.setDaemon(true);
     thread.start();
     return thread;

@@ -34,9 +34,10 @@ public final class WorkerProcess {
   private WorkerProcess(LaunchSpec spec, Process process, String poolName, WorkerOutput.Settings output) {
     this.spec = spec;
     this.process = process;
-    this.stdoutPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stdout",
+    // Worker ids start with the pool name, so the threads read snakepit-<pool>-w<n>-g<n>-stdout.
+    this.stdoutPump = NamedThreadFactory.start(spec.workerId(), "stdout",
         () -> pump(process.getInputStream(), null, new WorkerOutput(poolName, spec.workerId(), "stdout", output)));
-    this.stderrPump = NamedThreadFactory.start(poolName, spec.workerId() + "-stderr",
+    this.stderrPump = NamedThreadFactory.start(spec.workerId(), "stderr",
         () -> pump(process.getErrorStream(), stderrTail, new WorkerOutput(poolName, spec.workerId(), "stderr", output)));
   }
 
