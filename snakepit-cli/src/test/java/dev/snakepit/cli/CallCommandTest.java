@@ -9,11 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import dev.snakepit.junit.SnakepitLeakCheck;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code snakepit call} against real workers of the showcase adapter. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(SnakepitLeakCheck.class)
 class CallCommandTest {
 
   @Test

@@ -3,10 +3,11 @@ package dev.snakepit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import dev.snakepit.junit.SnakepitLeakCheck;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code snakepit chaos}: real workers, really killed. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(SnakepitLeakCheck.class)
 class ChaosCommandTest {
 
   @Test

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import dev.snakepit.junit.SnakepitLeakCheck;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code snakepit demo}, shortened (1 MiB, 3 chunks), against real workers. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(SnakepitLeakCheck.class)
 class DemoCommandTest {
 
   @Test

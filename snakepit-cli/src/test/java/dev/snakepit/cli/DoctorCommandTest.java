@@ -6,11 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
+import dev.snakepit.junit.SnakepitLeakCheck;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code snakepit doctor} on the repo's own setup, and on broken ones. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(SnakepitLeakCheck.class)
 class DoctorCommandTest {
 
   @Test

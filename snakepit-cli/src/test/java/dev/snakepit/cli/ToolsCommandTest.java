@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
+import dev.snakepit.junit.SnakepitLeakCheck;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code snakepit tools} against real workers of the showcase adapter. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(SnakepitLeakCheck.class)
 class ToolsCommandTest {
 
   @Test

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test class that leaves a child process (a Python worker, or anything a tool spawned) or a
- * library thread ({@code snakepit-*}) running after its last test. Compares with what was running
+ * Fails a test class that leaves a child process (a Python worker, or anything a tool spawned), a
+ * library thread ({@code snakepit-*}) or a pool's temporary run directory behind after its last test. Compares with what was running
  * before its first test, and waits a bounded time (system property {@value #TIMEOUT_PROPERTY}),
  * since processes and threads end asynchronously after a pool closes. Leaked processes are killed
  * after the check, so one leak does not spill into the next class.
@@ -32,13 +32,13 @@ public final class SnakepitLeakCheck implements BeforeAllCallback, AfterAllCallb
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SnakepitLeakCheck.class);
 
-  private record Baseline(Set<Long> processes, Set<Thread> threads) {}
+  private record Baseline(Set<Long> processes, Set<Thread> threads, Set<String> runDirectories) {}
 
   @Override
   public void beforeAll(ExtensionContext context) {
     context.getStore(NAMESPACE).put("baseline", new Baseline(
         ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).collect(Collectors.toSet()),
-        libraryThreads()));
+        libraryThreads(), runDirectories()));
   }
 
   @Override
@@ -51,15 +51,17 @@ public final class SnakepitLeakCheck implements BeforeAllCallback, AfterAllCallb
     long deadline = System.nanoTime() + bound.toNanos();
     List<ProcessHandle> processes;
     List<Thread> threads;
+    List<String> directories;
     while (true) {
       processes = newProcesses(baseline);
       threads = newThreads(baseline);
-      if ((processes.isEmpty() && threads.isEmpty()) || System.nanoTime() - deadline > 0) {
+      directories = runDirectories().stream().filter(d -> !baseline.runDirectories().contains(d)).sorted().toList();
+      if ((processes.isEmpty() && threads.isEmpty() && directories.isEmpty()) || System.nanoTime() - deadline > 0) {
         break;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
-    if (processes.isEmpty() && threads.isEmpty()) {
+    if (processes.isEmpty() && threads.isEmpty() && directories.isEmpty()) {
       return;
     }
     var message = new StringBuilder(context.getDisplayName()).append(" left Snakepit resources running ")
@@ -69,6 +71,9 @@ public final class SnakepitLeakCheck implements BeforeAllCallback, AfterAllCallb
     }
     for (var thread : threads) {
       message.append("\n  thread ").append(thread.getName());
+    }
+    for (var directory : directories) {
+      message.append("\n  run directory ").append(directory);
     }
     message.append("\nClose every Snakepit you start (try-with-resources), and every ToolStream.");
     processes.forEach(SnakepitLeakCheck::kill);
@@ -101,6 +106,19 @@ public final class SnakepitLeakCheck implements BeforeAllCallback, AfterAllCallb
       }
     }
     return threads;
+  }
+
+  /** This JVM's pool run directories: {@code <tmp>/snakepit-<pool>-<jvm pid>-<n>-...}. */
+  private static Set<String> runDirectories() {
+    var tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+    var mine = "-" + ProcessHandle.current().pid() + "-";
+    try (var entries = java.nio.file.Files.list(tmp)) {
+      return entries.map(p -> p.getFileName().toString())
+          .filter(name -> name.startsWith(THREAD_PREFIX) && name.contains(mine))
+          .collect(Collectors.toSet());
+    } catch (java.io.IOException e) {
+      return Set.of();
+    }
   }
 
   private static void kill(ProcessHandle process) {
