@@ -799,11 +799,13 @@ public final class WorkerPool implements AutoCloseable {
     PooledWorker worker;
   }
 
+  /** The call's session route, opening (or touching) its session; null for a call outside sessions. */
   private Route route(CallOptions options) {
     var sessionId = options.sessionId();
     if (sessionId == null || sessionId.isEmpty()) {
       return null;
     }
+    openSession(sessionId, Map.of());
     return new Route(sessionId, options.affinity() == null ? config.sessionAffinity() : options.affinity());
   }
 
@@ -1061,23 +1063,16 @@ public final class WorkerPool implements AutoCloseable {
     var budget = options.timeoutOverride().orElse(config.callTimeout());
     long deadline = System.nanoTime() + budget.toNanos();
     ToolRequest request;
+    Route route;
     try {
       request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
+      route = route(options);
     } catch (SnakepitException e) {
       failedCalls.incrementAndGet();
       return CompletableFuture.failedFuture(e);
     }
     // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var route = route(options);
-    if (route != null) {
-      try {
-        openSession(route.sessionId(), Map.of());
-      } catch (SnakepitException e) {
-        failedCalls.incrementAndGet();
-        return CompletableFuture.failedFuture(e);
-      }
-    }
     var outcome = attempt(request, deadline, budget, route, pending);
     if (options.idempotent()) {
       // Only a crash is retried, once: the call may have run, which is safe because the caller said so.
@@ -1125,44 +1120,46 @@ public final class WorkerPool implements AutoCloseable {
   /** A future that completes with {@code outcome} and whose cancel() cancels what {@code pending} holds. */
   private static <T> CompletableFuture<T> cancelling(CompletableFuture<T> outcome,
       java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
+    return linked(outcome, () -> {
+      var inner = pending.get();
+      if (inner != null) {
+        inner.cancel(true);
+      }
+    }, null);
+  }
+
+  /**
+   * A future completed with {@code outcome}'s result (on {@code executor} when given, so callers'
+   * continuations leave the thread that completed it), whose cancel() also runs {@code onCancel}.
+   */
+  private static <T> CompletableFuture<T> linked(CompletableFuture<T> outcome, Runnable onCancel,
+      java.util.concurrent.Executor executor) {
     var linked = new CompletableFuture<T>() {
       @Override
       public boolean cancel(boolean mayInterruptIfRunning) {
-        var inner = pending.get();
-        if (inner != null) {
-          inner.cancel(mayInterruptIfRunning);
-        }
+        onCancel.run();
         return super.cancel(mayInterruptIfRunning);
       }
     };
-    outcome.whenComplete((result, error) -> {
+    java.util.function.BiConsumer<T, Throwable> complete = (result, error) -> {
       if (error != null) {
         linked.completeExceptionally(unwrap(error));
       } else {
         linked.complete(result);
       }
-    });
+    };
+    if (executor == null) {
+      outcome.whenComplete(complete);
+    } else {
+      outcome.whenCompleteAsync(complete, executor);
+    }
     return linked;
   }
 
   /** Runs a tool and hands the caller's continuations to a callback thread, never a transport thread. */
   public CompletableFuture<ToolResult> executeAsync(String toolName, Map<String, ?> arguments, CallOptions options) {
     var internal = execute(toolName, arguments, options);
-    var external = new CompletableFuture<ToolResult>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        internal.cancel(mayInterruptIfRunning);
-        return super.cancel(mayInterruptIfRunning);
-      }
-    };
-    internal.whenCompleteAsync((result, error) -> {
-      if (error != null) {
-        external.completeExceptionally(unwrap(error));
-      } else {
-        external.complete(result);
-      }
-    }, callbacks);
-    return external;
+    return linked(internal, () -> internal.cancel(true), callbacks);
   }
 
   /** Runs a tool and waits for its result, rethrowing failures as {@link SnakepitException}s. */
@@ -1286,9 +1283,6 @@ public final class WorkerPool implements AutoCloseable {
     long deadline = System.nanoTime() + budget.toNanos();
     var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
     var route = route(options);
-    if (route != null) {
-      openSession(route.sessionId(), Map.of());
-    }
     var worker = await(acquire(toolName, deadline, budget, route), toolName);
     var stream = new ChunkIterator(this, worker, request.toolName(), budget, deadline);
     long remaining = deadline - System.nanoTime();
@@ -1317,20 +1311,14 @@ public final class WorkerPool implements AutoCloseable {
     var budget = options.timeoutOverride().orElse(config.callTimeout());
     long deadline = System.nanoTime() + budget.toNanos();
     ToolRequest request;
+    Route route;
     try {
       request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), config.maxMessageSize());
+      route = route(options);
     } catch (SnakepitException e) {
       return CompletableFuture.failedFuture(e);
     }
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var route = route(options);
-    if (route != null) {
-      try {
-        openSession(route.sessionId(), Map.of());
-      } catch (SnakepitException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    }
     var acquired = acquire(toolName, deadline, budget, route);
     pending.set(acquired);
     var outcome = acquired.thenCompose(worker -> {
