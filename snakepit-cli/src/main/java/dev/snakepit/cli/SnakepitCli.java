@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code snakepit} command: {@code call}, {@code tools}, {@code demo}, {@code doctor}.
+ * The {@code snakepit} command: {@code call}, {@code tools}, {@code demo}, {@code doctor}, {@code chaos}, {@code bench}.
  *
  * <p>Exit codes: 0 success, 1 the work failed (a call, a check, a step), 2 usage error. Results go
  * to stdout, errors and logs to stderr, both as UTF-8. Run it in-process (tests, embedding) with
@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
     versionProvider = SnakepitCli.Version.class,
     description = "Runs pools of Python worker processes and calls their tools over gRPC.",
     subcommands = {CallCommand.class, ToolsCommand.class, DemoCommand.class, DoctorCommand.class, ChaosCommand.class,
-        HelpCommand.class},
+        dev.snakepit.bench.BenchCommand.class, HelpCommand.class},
     footer = {"", "Start with 'snakepit demo' (a tour) or 'snakepit doctor' (checks the setup)."})
 public final class SnakepitCli implements Callable<Integer> {
   /** The system property slf4j-simple reads, once, when the first logger is created. */
