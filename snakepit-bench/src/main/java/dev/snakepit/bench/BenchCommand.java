@@ -52,6 +52,11 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // grpc-java sets SO_KEEPALIVE on every channel; the floor's Unix-socket channels do not know it
+    // and Netty warns once per channel. slf4j-simple reads this when Netty's logger is first made.
+    if (System.getProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
+    }
     PrintWriter out = spec.commandLine().getOut();
     var err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
     var interpreter = python != null ? python : SnakepitConfig.builder().build().python();

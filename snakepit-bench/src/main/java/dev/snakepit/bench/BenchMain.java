@@ -10,10 +10,6 @@ public final class BenchMain {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    // grpc-java sets SO_KEEPALIVE on every channel; Unix-socket channels do not know it and Netty says so.
-    if (System.getProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap", "error");
-    }
     System.exit(BenchCommand.run(args));
   }
 }

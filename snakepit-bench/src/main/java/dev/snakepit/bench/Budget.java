@@ -24,7 +24,7 @@ record Budget(int latencyWarmup, int latencyRounds, int latencyCallsPerRound, Du
     int payloadMaxOpsPerRound, int startupRounds, int callbackCalls) {
 
   static Budget quick() {
-    return new Budget(1000, 5, 400, Duration.ofMillis(100), Duration.ofMillis(200), 2, 30_000, 1, 2, 3, 2, 500);
+    return new Budget(1000, 5, 400, Duration.ofMillis(80), Duration.ofMillis(150), 2, 30_000, 1, 2, 3, 2, 500);
   }
 
   static Budget full() {

@@ -1,7 +1,6 @@
 package dev.snakepit.bench;
 
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Scenario 6: Java calls a Python tool that calls a Java host tool and returns its answer
@@ -39,10 +38,5 @@ final class CallbackScenario implements Scenario {
     } finally {
       started.reversed().forEach(context::close);
     }
-  }
-
-  /** Kept for symmetry with the other scenarios' contender lists. */
-  static List<String> contenders() {
-    return List.of("snakepit", Report.PY4J);
   }
 }

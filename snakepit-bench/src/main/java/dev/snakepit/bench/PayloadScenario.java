@@ -8,7 +8,8 @@ import java.util.List;
  * Scenario 4: one bytes argument up (the tool returns its size), one bytes result down, and an
  * echo, at 1, 16 and 64 MiB. Rates are payload bytes per second of one call (an echo moves every
  * byte twice). The ceiling is one in-memory copy of the payload in Java; the floor is the raw Unix
- * socket. Py4J runs up to 16 MiB (it base64-encodes bytes in its text protocol).
+ * socket. Py4J runs up to 16 MiB (it base64-encodes bytes in its text protocol). A second Snakepit
+ * pool runs with the shared-memory hand-off and the malloc settings turned off, to show what they buy.
  */
 final class PayloadScenario implements Scenario {
   static final String ID = "payload";
@@ -16,6 +17,7 @@ final class PayloadScenario implements Scenario {
   static final int[] SIZES = {1, 16, 64};
   static final int PY4J_MAX_MIB = 16;
   static final String MEMCPY = "memory copy (Java arraycopy)";
+  static final String OURS_UNTUNED = "snakepit, untuned (no shm, no malloc)";
 
   @Override
   public String id() {
@@ -36,6 +38,10 @@ final class PayloadScenario implements Scenario {
       context.say("payload: starting Snakepit, floors, Py4J");
       var ours = context.track(SnakepitPeer.start(context, "snakepit", 1, b -> b));
       started.add(ours);
+      // An empty SNAKEPIT_SHM_DIR (set after the transport's) makes the worker decline the hand-off.
+      var untuned = context.track(SnakepitPeer.start(context, OURS_UNTUNED, 1,
+          b -> b.mallocTuning(false).workerEnvironment("SNAKEPIT_SHM_DIR", "")));
+      started.add(untuned);
       var grpc = context.track(GrpcFloor.start(context, 1, Transports.floorLink()));
       started.add(grpc);
       var socket = context.track(SocketFloor.start(context));
@@ -55,12 +61,15 @@ final class PayloadScenario implements Scenario {
         var contenders = new ArrayList<Contender>();
         var cases = new ArrayList<String>();
         add(contenders, cases, caseName(mib, "up"), new Contender("snakepit", Report.Role.OURS, () -> expect(ours.up(data), size)));
+        add(contenders, cases, caseName(mib, "up"), new Contender(OURS_UNTUNED, Report.Role.OURS, () -> expect(untuned.up(data), size)));
         add(contenders, cases, caseName(mib, "up"), new Contender(grpc.name(), Report.Role.FLOOR, () -> expect(grpc.up(data), size)));
         add(contenders, cases, caseName(mib, "up"), new Contender(socket.name(), Report.Role.FLOOR, () -> expect(socket.up(direct.duplicate()), size)));
         add(contenders, cases, caseName(mib, "down"), new Contender("snakepit", Report.Role.OURS, () -> expect(ours.down(size).remaining(), size)));
+        add(contenders, cases, caseName(mib, "down"), new Contender(OURS_UNTUNED, Report.Role.OURS, () -> expect(untuned.down(size).remaining(), size)));
         add(contenders, cases, caseName(mib, "down"), new Contender(grpc.name(), Report.Role.FLOOR, () -> expect(grpc.down(size).length, size)));
         add(contenders, cases, caseName(mib, "down"), new Contender(socket.name(), Report.Role.FLOOR, () -> expect(socket.down(size).remaining(), size)));
         add(contenders, cases, caseName(mib, "echo"), new Contender("snakepit", Report.Role.OURS, () -> expect(ours.echoBytes(data).remaining(), size)));
+        add(contenders, cases, caseName(mib, "echo"), new Contender(OURS_UNTUNED, Report.Role.OURS, () -> expect(untuned.echoBytes(data).remaining(), size)));
         add(contenders, cases, caseName(mib, "echo"), new Contender(grpc.name(), Report.Role.FLOOR, () -> expect(grpc.echo(data).length, size)));
         add(contenders, cases, caseName(mib, "echo"), new Contender(socket.name(), Report.Role.FLOOR, () -> expect(socket.echo(direct.duplicate()).remaining(), size)));
         if (mib <= PY4J_MAX_MIB) {

@@ -23,8 +23,8 @@ final class Report {
   record Row(String scenario, String caseName, String contender, Role role, Kind kind, double p50Micros,
       double p99Micros, double rate, String unit, int samples, String note) {}
 
-  /** A scenario's title and which contender is its floor. */
-  record Section(String id, String title, String floor, String note) {}
+  /** A scenario's title, which contender is its floor, and whether its latencies print in milliseconds. */
+  record Section(String id, String title, String floor, String note, boolean millis) {}
 
   static final String PY4J = "Py4J";
 
@@ -32,7 +32,12 @@ final class Report {
   private final List<Row> rows = new ArrayList<>();
 
   synchronized void section(String id, String title, String floor, String note) {
-    sections.put(id, new Section(id, title, floor, note));
+    sections.put(id, new Section(id, title, floor, note, false));
+  }
+
+  /** A section whose latencies are large enough to print in milliseconds. */
+  synchronized void sectionInMillis(String id, String title, String floor, String note) {
+    sections.put(id, new Section(id, title, floor, note, true));
   }
 
   synchronized List<Section> sections() {
@@ -93,8 +98,10 @@ final class Report {
       boolean latency = sectionRows.stream().anyMatch(r -> r.kind == Kind.LATENCY);
       String unit = sectionRows.stream().filter(r -> r.kind == Kind.RATE).map(Row::unit).findFirst().orElse("");
       var floorHeader = "vs " + (section.floor == null ? "floor" : section.floor);
+      var latencyUnit = section.millis ? " ms" : " us";
+      double scale = section.millis ? 1e-3 : 1;
       out.printf(Locale.ROOT, "  %-32s %-40s %12s %12s %22s %10s%n", "case", "contender",
-          latency ? "p50 us" : unit, latency ? "p99 us" : "", floorHeader, "vs Py4J");
+          latency ? "p50" + latencyUnit : unit, latency ? "p99" + latencyUnit : "", floorHeader, "vs Py4J");
       String lastCase = null;
       for (var row : sectionRows) {
         var caseLabel = row.caseName.equals(lastCase) ? "" : row.caseName;
@@ -105,8 +112,8 @@ final class Report {
         }
         var floor = section.floor == null ? null : find(row.scenario, row.caseName, section.floor);
         var py4j = find(row.scenario, row.caseName, PY4J);
-        String first = row.kind == Kind.LATENCY ? number(row.p50Micros) : number(row.rate);
-        String second = row.kind == Kind.LATENCY ? number(row.p99Micros) : "";
+        String first = row.kind == Kind.LATENCY ? number(row.p50Micros * scale) : number(row.rate);
+        String second = row.kind == Kind.LATENCY ? number(row.p99Micros * scale) : "";
         out.printf(Locale.ROOT, "  %-32s %-40s %12s %12s %22s %10s%n", caseLabel, row.contender, first, second,
             row == floor ? "-" : times(ratio(row, floor)), row == py4j ? "-" : times(ratio(row, py4j)));
       }

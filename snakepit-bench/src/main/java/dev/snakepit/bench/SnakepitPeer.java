@@ -6,6 +6,7 @@ import dev.snakepit.ToolResult;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /** Snakepit itself, running {@code snakepit_bench.adapter.BenchAdapter} through the public API only. */
@@ -58,6 +59,17 @@ final class SnakepitPeer implements AutoCloseable {
 
   Object echoThreaded(String message) {
     return pit.execute("echo_threaded", Map.of("message", message));
+  }
+
+  /** Starts an echo through the asynchronous API; the callbacks run on a library callback thread. */
+  void echoAsync(String message, Runnable done, Consumer<Throwable> failed) {
+    pit.executeAsync("echo", Map.of("message", message)).whenComplete((result, error) -> {
+      if (error != null) {
+        failed.accept(error);
+      } else {
+        done.run();
+      }
+    });
   }
 
   long up(byte[] data) {

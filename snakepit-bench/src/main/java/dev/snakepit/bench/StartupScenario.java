@@ -35,8 +35,8 @@ final class StartupScenario implements Scenario {
   @Override
   public void run(BenchContext context, Report report) {
     var floorName = Transports.floorName();
-    report.section(ID, "5. Start-up (p50 and p99 over the rounds, in microseconds)", floorName,
-        "ratios: time / reference time (lower is better)");
+    report.sectionInMillis(ID, "5. Start-up (spawn until answered; p50 and p99 over the rounds)", floorName,
+        "ratios: time / reference time (lower is better). Closing is not timed.");
     for (var workers : List.of(1, 8)) {
       var caseName = workers == 1 ? ONE : EIGHT;
       var entries = List.of(

@@ -1,6 +1,11 @@
 package dev.snakepit.bench;
 
-/** Which transport Snakepit uses to reach local workers, so each comparison uses the matching gRPC floor. */
+/**
+ * Which transport Snakepit uses to reach local workers, so each comparison uses the matching gRPC
+ * floor. Snakepit talks gRPC over TCP loopback (large bytes bypass gRPC through shared memory); the
+ * latency table shows the floor over a Unix socket too. See docs/benchmarks.md for why Unix sockets
+ * are not used yet.
+ */
 final class Transports {
   private Transports() {}
 

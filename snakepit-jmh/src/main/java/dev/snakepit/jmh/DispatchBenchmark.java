@@ -74,8 +74,8 @@ public class DispatchBenchmark {
   @Benchmark
   public Object acquireRelease() throws Throwable {
     var future = (CompletableFuture<?>) acquire.invokeExact(pool, "echo", System.nanoTime() + budget.toNanos(), budget, (Object) null);
-    var worker = future.join();
-    release.invokeExact(pool, (Object) worker);
+    Object worker = future.join();
+    release.invokeExact(pool, worker);
     return worker;
   }
 }

@@ -122,10 +122,7 @@ public final class WorkerPool implements AutoCloseable {
   private WorkerPool(SnakepitConfig config) throws IOException {
     this.config = config;
     this.runId = config.poolName() + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
-    // On a memory file system where there is one: the worker fsyncs its ready file, ~8 ms per start on a disk.
-    var shm = Path.of("/dev/shm");
-    this.runDirectory = Files.isDirectory(shm) && Files.isWritable(shm)
-        ? Files.createTempDirectory(shm, "snakepit-" + runId + "-") : Files.createTempDirectory("snakepit-" + runId + "-");
+    this.runDirectory = Files.createTempDirectory("snakepit-" + runId + "-");
     this.generations = new int[config.workers()];
     this.sessions = new SessionStore(config.maxSessions());
     sessions.onRemove(this::unbind);

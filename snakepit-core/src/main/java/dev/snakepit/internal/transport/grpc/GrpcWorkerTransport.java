@@ -2,7 +2,10 @@ package dev.snakepit.internal.transport.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.snakepit.PayloadTooLargeException;
+import dev.snakepit.SnakepitException;
 import dev.snakepit.StreamChunk;
+import dev.snakepit.TransportException;
 import dev.snakepit.internal.proto.BridgeServiceGrpc;
 import dev.snakepit.internal.proto.ExecuteToolRequest;
 import dev.snakepit.internal.proto.ExecuteToolResponse;
@@ -15,9 +18,6 @@ import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
 import dev.snakepit.internal.transport.WorkerStatus;
 import dev.snakepit.internal.transport.WorkerTransport;
-import dev.snakepit.PayloadTooLargeException;
-import dev.snakepit.SnakepitException;
-import dev.snakepit.TransportException;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -35,9 +35,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** One worker's gRPC channel. */
 final class GrpcWorkerTransport implements WorkerTransport {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcWorkerTransport.class);
   /** Ping trailer in which our worker lists optional features it supports (comma-separated). */
   static final Metadata.Key<String> FEATURES = Metadata.Key.of("snakepit-features", Metadata.ASCII_STRING_MARSHALLER);
   /** Request metadata prefix: {@code snakepit.shm:<argument>} names the file holding that bytes argument. */
@@ -97,14 +100,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
   public CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout) {
     var future = new CompletableFuture<ToolResponse>();
     var handoff = new Handoff();
-    ExecuteToolRequest message;
-    try {
-      message = encode(request, false, handoff);
-    } catch (UncheckedIOException e) {
-      handoff.release(false);
-      return CompletableFuture.failedFuture(new TransportException(request.toolName(), workerId, "INTERNAL",
-          "Call to '" + request.toolName() + "' on worker " + workerId + " failed: " + e.getMessage(), e));
-    }
+    var message = encode(request, false, handoff);
     ClientCall<ExecuteToolRequest, ExecuteToolResponse> call =
         channel.newCall(BridgeServiceGrpc.getExecuteToolMethod(), deadline(timeout));
     ClientCalls.asyncUnaryCall(call, message, new UnaryObserver<ExecuteToolResponse>() {
@@ -138,7 +134,6 @@ final class GrpcWorkerTransport implements WorkerTransport {
   @Override
   public StreamCall stream(ToolRequest request, Duration timeout, int initialRequest, ChunkListener listener) {
     var handoff = new Handoff();
-    // Encoded first: a failure to hand an argument off throws here, before anything started.
     var message = encode(request, true, handoff);
     ClientCall<ExecuteToolRequest, ToolChunk> call =
         channel.newCall(BridgeServiceGrpc.getExecuteStreamingToolMethod(), deadline(timeout));
@@ -242,13 +237,9 @@ final class GrpcWorkerTransport implements WorkerTransport {
     boolean sharedMemoryOk = workerTakesSharedMemory;
     for (var entry : request.binaryArguments().entrySet()) {
       var bytes = entry.getValue();
-      if (sharedMemoryOk && bytes.remaining() >= SharedMemory.THRESHOLD) {
-        var slot = sharedMemory.acquire();
-        handoff.add(slot);
-        sharedMemory.write(slot, bytes);
-        builder.putMetadata(SHM_ARGUMENT_PREFIX + entry.getKey(), slot.name + ":" + bytes.remaining());
-        builder.putBinaryParameters(entry.getKey(), ByteString.EMPTY);
-      } else {
+      boolean handedOff = sharedMemoryOk && bytes.remaining() >= SharedMemory.THRESHOLD
+          && handOff(entry.getKey(), bytes, builder, handoff);
+      if (!handedOff) {
         // Wrap, never copy: the argument is serialized straight from the caller's buffer.
         builder.putBinaryParameters(entry.getKey(), UnsafeByteOperations.unsafeWrap(bytes.duplicate()));
       }
@@ -259,6 +250,24 @@ final class GrpcWorkerTransport implements WorkerTransport {
       builder.putMetadata(SHM_RESULTS, SharedMemory.THRESHOLD + ":" + handoff.result.name);
     }
     return builder.build();
+  }
+
+  /** Writes one argument to a shared-memory file; false (and the argument goes inline) if that fails. */
+  private boolean handOff(String name, ByteBuffer bytes, ExecuteToolRequest.Builder builder, Handoff handoff) {
+    var slot = sharedMemory.acquire();
+    try {
+      sharedMemory.write(slot, bytes);
+    } catch (UncheckedIOException e) {
+      // /dev/shm full or gone: gRPC still carries the bytes, only slower.
+      LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inside the message: {}", name, workerId,
+          e.getMessage());
+      sharedMemory.release(slot, false);
+      return false;
+    }
+    handoff.add(slot);
+    builder.putMetadata(SHM_ARGUMENT_PREFIX + name, slot.name + ":" + bytes.remaining());
+    builder.putBinaryParameters(name, ByteString.EMPTY);
+    return true;
   }
 
   private ToolResponse decode(ExecuteToolResponse response, Handoff handoff, String toolName) {
