@@ -707,9 +707,13 @@ class BaseAdapter:
 
     def get_tool(self, tool_name: str) -> ToolInfo:
         """The tool named ``tool_name``; ``ToolNotFoundError`` listing the available tools if none."""
-        for info in self.get_tools():
-            if info.name == tool_name:
-                return info
+        by_name = getattr(self, "_tools_by_name", None)
+        if by_name is None:
+            by_name = {info.name: info for info in self.get_tools()}
+            self._tools_by_name = by_name
+        info = by_name.get(tool_name)
+        if info is not None:
+            return info
         raise ToolNotFoundError(tool_name, [t.name for t in self.get_tools()], type(self).__name__)
 
     def register_with_session(self, session_id: str, stub: Any, worker_id: str = "") -> list[str]:

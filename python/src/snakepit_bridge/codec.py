@@ -84,10 +84,14 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__qualname__} is not JSON serializable")
 
 
+# One encoder for every call: json.dumps builds a new one per call when given options.
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False, separators=(",", ":"))
+
+
 def to_json(value: Any) -> str:
     """Encode ``value`` as JSON text, converting obvious non-JSON types; else ``SerializationError``."""
     try:
-        return json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise SerializationError(
             f"Cannot encode a result of type {type(value).__qualname__} as JSON: {exc}. "

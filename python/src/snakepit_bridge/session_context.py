@@ -25,6 +25,10 @@ def current_context() -> SessionContext | None:
     return _CURRENT.get()
 
 
+# Guards the lazily made parts of contexts; held only for a moment, so one lock serves them all.
+_LAZY_LOCK = threading.RLock()
+
+
 class SessionContext:
     """Context of one tool call.
 
@@ -50,9 +54,10 @@ class SessionContext:
         self.tool_name = tool_name
         self._host = host
         self._started = time.monotonic()
-        self._cancelled = threading.Event()
+        # Made on first need: most calls are never cancelled and never wait, and a context is made per call.
+        self._is_cancelled = False
+        self._cancel_event: threading.Event | None = None
         self._host_tools: dict[str, Callable[..., Any]] | None = None
-        self._host_tools_lock = threading.Lock()
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -76,20 +81,29 @@ class SessionContext:
     @property
     def cancelled(self) -> bool:
         """True once the call was cancelled (client cancel, deadline, timeout); thread-safe."""
-        return self._cancelled.is_set()
+        return self._is_cancelled
 
     def cancel(self) -> None:
         """Mark the call cancelled (called by the server)."""
-        self._cancelled.set()
+        self._is_cancelled = True
+        event = self._cancel_event
+        if event is not None:
+            event.set()
 
     def raise_if_cancelled(self) -> None:
         """Raise ``ToolCancelledError`` when the call was cancelled; call it in long sync loops."""
-        if self._cancelled.is_set():
+        if self._is_cancelled:
             raise ToolCancelledError(f"Tool '{self.tool_name}' was cancelled")
 
     def wait_cancelled(self, timeout: float | None = None) -> bool:
         """Block up to ``timeout`` seconds until the call is cancelled; return whether it is."""
-        return self._cancelled.wait(timeout)
+        with _LAZY_LOCK:
+            if self._cancel_event is None:
+                self._cancel_event = threading.Event()
+        if self._is_cancelled:
+            # cancel() may have run before the event existed.
+            self._cancel_event.set()
+        return self._cancel_event.wait(timeout)
 
     # -- host tools --------------------------------------------------------------------------
 
@@ -103,7 +117,7 @@ class SessionContext:
     @property
     def host_tools(self) -> dict[str, Callable[..., Any]]:
         """Host tools exposed to Python, as callables ``proxy(**kwargs)`` (loaded once per context)."""
-        with self._host_tools_lock:
+        with _LAZY_LOCK:
             if self._host_tools is None:
                 specs = self._require_host().list_host_tools(self.session_id)
                 proxies: dict[str, Callable[..., Any]] = {}
