@@ -417,35 +417,57 @@ public final class WorkerPool implements AutoCloseable {
       scheduleRestart(slot, attempt + 1);
       return;
     }
-    List<Runnable> handOffs;
+    if (admit(worker, null, restarts)) {
+      LOG.info("Worker {} started as a replacement (pid {})", worker.id, worker.process.pid());
+    }
+  }
+
+  /**
+   * Puts a freshly started worker into service (closing the breaker: a start succeeded), counts it
+   * in {@code counter} and, when it replaces {@code old}, retires that one. Returns false when the
+   * pool closed meanwhile; the fresh worker is then stopped.
+   */
+  private boolean admit(PooledWorker fresh, PooledWorker old, AtomicLong counter) {
+    List<Runnable> handOffs = new ArrayList<>();
+    boolean stopOldNow = false;
+    boolean breakerClosed;
     lock.lock();
     try {
       starting--;
       consecutiveStartFailures = 0;
-      if (breakerOpen) {
-        breakerOpen = false;
-        LOG.info("Pool {} breaker closed: worker {} started", config.poolName(), worker.id);
-        if (listeners.active()) {
-          listeners.fire(l -> l.breakerClosed(new PoolEventListener.BreakerClosed(worker.id)));
+      breakerClosed = breakerOpen;
+      breakerOpen = false;
+      if (!closing) {
+        workers.add(fresh);
+        if (old != null) {
+          if (old.state != PooledWorker.State.DEAD) {
+            old.state = PooledWorker.State.RETIRING;
+          }
+          stopOldNow = old.state == PooledWorker.State.RETIRING && old.inFlight == 0;
+          handOffs.addAll(failStrictWaitersOf(old));
         }
-      }
-      if (closing) {
-        handOffs = List.of();
-      } else {
-        workers.add(worker);
-        handOffs = handOff(worker);
+        handOffs.addAll(handOff(fresh));
       }
     } finally {
       lock.unlock();
     }
     if (isClosing()) {
-      stopWorker(worker, Duration.ZERO);
-      return;
+      stopWorker(fresh, Duration.ZERO);
+      return false;
     }
-    restarts.incrementAndGet();
-    watchExit(worker);
-    LOG.info("Worker {} started as a replacement (pid {})", worker.id, worker.process.pid());
+    if (breakerClosed) {
+      LOG.info("Pool {} breaker closed: worker {} started", config.poolName(), fresh.id);
+      if (listeners.active()) {
+        listeners.fire(l -> l.breakerClosed(new PoolEventListener.BreakerClosed(fresh.id)));
+      }
+    }
+    counter.incrementAndGet();
+    watchExit(fresh);
     handOffs.forEach(Runnable::run);
+    if (stopOldNow) {
+      retire(old);
+    }
+    return true;
   }
 
   /** Counts a failed start; enough in a row open the breaker, failing queued calls that no worker can serve. */
@@ -592,38 +614,8 @@ public final class WorkerPool implements AutoCloseable {
       }
       return;
     }
-    List<Runnable> handOffs;
-    boolean stopOldNow;
-    lock.lock();
-    try {
-      starting--;
-      consecutiveStartFailures = 0;
-      breakerOpen = false;
-      if (closing) {
-        handOffs = List.of();
-        stopOldNow = false;
-      } else {
-        workers.add(fresh);
-        if (old.state != PooledWorker.State.DEAD) {
-          old.state = PooledWorker.State.RETIRING;
-        }
-        stopOldNow = old.state == PooledWorker.State.RETIRING && old.inFlight == 0;
-        handOffs = new ArrayList<>(failStrictWaitersOf(old));
-        handOffs.addAll(handOff(fresh));
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (isClosing()) {
-      stopWorker(fresh, Duration.ZERO);
-      return;
-    }
-    recycles.incrementAndGet();
-    watchExit(fresh);
-    LOG.info("Worker {} (pid {}) replaced {}", fresh.id, fresh.process.pid(), old.id);
-    handOffs.forEach(Runnable::run);
-    if (stopOldNow) {
-      retire(old);
+    if (admit(fresh, old, recycles)) {
+      LOG.info("Worker {} (pid {}) replaced {}", fresh.id, fresh.process.pid(), old.id);
     }
   }
 
