@@ -32,6 +32,12 @@ class LifecycleIntegrationTest {
     assertThat(status).as("kill -" + signal + " " + pid).isZero();
   }
 
+  private static List<Path> runDirectoriesStartingWith(String prefix) throws java.io.IOException {
+    try (var entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+  }
+
   private static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
@@ -230,6 +236,12 @@ class LifecycleIntegrationTest {
       child.destroyForcibly().waitFor();
 
       Waiting.require("the orphaned workers to exit", Duration.ofSeconds(3), () -> pids.stream().noneMatch(LifecycleIntegrationTest::alive));
+      // The killed JVM could not delete its run directory; the next pool to start reaps it.
+      var childRunDirectory = "snakepit-test-" + child.pid() + "-";
+      assertThat(runDirectoriesStartingWith(childRunDirectory)).isNotEmpty();
+      try (var next = Snakepit.start(TestPools.config().build())) {
+        assertThat(runDirectoriesStartingWith(childRunDirectory)).isEmpty();
+      }
     } finally {
       child.destroyForcibly();
     }

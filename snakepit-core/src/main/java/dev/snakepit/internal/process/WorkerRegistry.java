@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A small on-disk record of each pool's workers (run id, pid, start time, command line), so that a
- * later pool can kill the workers of an instance that died without cleaning up. A leftover is
+ * later pool can kill the workers (and delete the run directory) of an instance that died without
+ * cleaning up. A leftover is
  * killed only when its owner is dead and the process still matches pid, start time and command
  * line: never a live instance's workers, never a recycled pid.
  */
@@ -129,6 +130,7 @@ public final class WorkerRegistry {
           });
         }
       }
+      deleteRunDirectories(record.get().runId());
       try {
         Files.deleteIfExists(path);
       } catch (IOException e) {
@@ -136,6 +138,23 @@ public final class WorkerRegistry {
       }
     }
     return killed;
+  }
+
+  /** Deletes the temporary run directories ({@code <tmp>/snakepit-<run id>-*}) a dead instance left. */
+  private static void deleteRunDirectories(String runId) {
+    var tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    var prefix = "snakepit-" + runId + "-";
+    try (Stream<Path> entries = Files.list(tmp)) {
+      for (var directory : entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+        try (Stream<Path> files = Files.walk(directory)) {
+          for (var file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(file);
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("Could not delete the run directories of {}", runId, e);
+    }
   }
 
   private static Optional<Record> read(Path path) {
