@@ -200,9 +200,11 @@ class FakeHostServicer(pb2_grpc.BridgeServiceServicer):
 
 
 class FakeHost:
-    def __init__(self, token: str | None = TOKEN) -> None:
+    """A grpc.aio host on a loopback port, serving ``servicer`` (by default the ``FakeHostServicer``)."""
+
+    def __init__(self, token: str | None = TOKEN, servicer: Any = None) -> None:
         self.loop = LoopThread()
-        self.servicer = FakeHostServicer(token)
+        self.servicer = servicer if servicer is not None else FakeHostServicer(token)
 
         async def start() -> grpc.aio.Server:
             server = grpc.aio.server()

@@ -8,9 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import grpc
 import pytest
-from conftest import TOKEN, LoopThread, Worker
+from conftest import TOKEN, FakeHost, Worker
 
 from snakepit_bridge import SessionContext
 from snakepit_bridge import snakepit_bridge_pb2 as pb2
@@ -59,42 +58,22 @@ class CombineHostServicer(pb2_grpc.BridgeServiceServicer):
         return pb2.ExecuteElixirToolResponse(success=True, result=result)
 
 
-class CombineHost:
-    def __init__(self) -> None:
-        self.loop = LoopThread()
-        self.servicer = CombineHostServicer()
-
-        async def start() -> grpc.aio.Server:
-            server = grpc.aio.server()
-            pb2_grpc.add_BridgeServiceServicer_to_server(self.servicer, server)
-            self.port = server.add_insecure_port("127.0.0.1:0")
-            await server.start()
-            return server
-
-        self.server = self.loop.run(start())
-        self.address = f"127.0.0.1:{self.port}"
-
-    def close(self) -> None:
-        self.loop.run(self.server.stop(0))
-        self.loop.close()
-
-
 @pytest.fixture
-def combine_host() -> Iterator[CombineHost]:
-    host = CombineHost()
+def combine_host() -> Iterator[FakeHost]:
+    host = FakeHost(servicer=CombineHostServicer())
     yield host
     host.close()
 
 
 @pytest.fixture
-def client(combine_host: CombineHost) -> Iterator[HostClient]:
+def client(combine_host: FakeHost) -> Iterator[HostClient]:
     host_client = HostClient(combine_host.address, token=TOKEN, worker_id="combine-1")
     yield host_client
     host_client.close()
 
 
 def test_combine_host_tools_calls_each_host_tool_and_combines_their_results(
-    make_worker, combine_host: CombineHost, client: HostClient
+    make_worker, combine_host: FakeHost, client: HostClient
 ) -> None:
     from snakepit_bridge.adapters.showcase import ShowcaseAdapter
 
@@ -117,7 +96,7 @@ def test_combine_host_tools_calls_each_host_tool_and_combines_their_results(
 
 
 def test_host_calls_carry_the_remaining_budget_of_the_tool_call_as_their_deadline(
-    combine_host: CombineHost, client: HostClient
+    combine_host: FakeHost, client: HostClient
 ) -> None:
     bounded = SessionContext("s1", host=client, metadata={"timeout_ms": "5000"})
     unbounded = SessionContext("s1", host=client)
