@@ -1,0 +1,5 @@
+"""``python -m snakepit_bridge.lane``: run a lane worker."""
+
+from .worker import main
+
+main()
