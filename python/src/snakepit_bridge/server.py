@@ -761,6 +761,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--snakepit-run-id", default="", help="the host's run id (for logs)")
     parser.add_argument("--max-message-size", type=int, default=None, help="max gRPC message size in bytes")
     parser.add_argument("--elixir-address", default=None, help="host address (Snakepit compatibility)")
+    parser.add_argument(
+        "--transport", choices=("grpc", "lane"), default="grpc", help="grpc, or lane: the host's Unix-socket lane"
+    )
     return parser
 
 
@@ -833,6 +836,10 @@ def run(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) and EXIT_USAGE
+    if args.transport == "lane":
+        from .lane.worker import run as run_lane
+
+        return run_lane(argv)
     worker_id = os.environ.get("SNAKEPIT_WORKER_ID") or f"python-{os.getpid()}"
     _configure_logging(worker_id)
 

@@ -401,6 +401,10 @@ class LaneConnection:
         self._on_loop(call, self._unary_async(call, found, kwargs if found else arguments, setter, started, header))
         return True
 
+    def _done(self, call: _Call) -> None:
+        self.calls.pop(call.call_id, None)
+        self._count(-1)
+
     def _count(self, delta: int) -> None:
         with self._count_lock:
             self.active_calls += delta
@@ -474,8 +478,6 @@ class LaneConnection:
             self._fail(call, exc, False)
         finally:
             _CURRENT.reset(token)
-            self.calls.pop(call.call_id, None)
-            self._count(-1)
 
     def _reply(self, call: _Call, result: Any, started: float, header: Mapping[str, Any]) -> None:
         if call.cancelled:
@@ -613,8 +615,6 @@ class LaneConnection:
             self._fail(call, exc, True)
         finally:
             _CURRENT.reset(token)
-            self.calls.pop(call.call_id, None)
-            self._count(-1)
 
     # -- the event loop -----------------------------------------------------------------------
 
@@ -622,7 +622,9 @@ class LaneConnection:
         loop = self.loop()
 
         def start() -> None:
+            # Clean-up in a done callback: a task cancelled before its first step never enters the coroutine.
             call.task = loop.create_task(coroutine)
+            call.task.add_done_callback(lambda _: self._done(call))
             if call.cancelled:
                 call.task.cancel()
 

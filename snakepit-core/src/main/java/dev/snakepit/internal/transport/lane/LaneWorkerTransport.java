@@ -684,6 +684,11 @@ final class LaneWorkerTransport implements WorkerTransport {
     return new ToolResponse(true, data, null, null, metadata, micros / 1000);
   }
 
+  /** {@link #readMeta} for the fuzz test. */
+  static Map<String, String> readMetaForTest(ByteBuffer payload) {
+    return readMeta(payload);
+  }
+
   private static Map<String, String> readMeta(ByteBuffer payload) {
     if (payload.remaining() < 4) {
       throw new LaneFrames.LaneProtocolException("metadata length missing");
