@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._current import CURRENT as _CURRENT  # noqa: F401  (the old import path of the variable)
 from ._current import current_context
 from .errors import HostToolNotFoundError, SnakepitError, ToolCancelledError
 from .telemetry import tracing
