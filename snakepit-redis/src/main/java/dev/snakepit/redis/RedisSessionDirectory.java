@@ -39,11 +39,7 @@ public final class RedisSessionDirectory implements AutoCloseable {
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
         return {cur[1], cur[2], cur[3], '0'}
       end
-      local fence = redis.call('INCR', KEYS[2])
-      redis.call('HSET', KEYS[1], 'endpoint', ARGV[1], 'incarnation', ARGV[2], 'fence', fence)
-      redis.call('PEXPIRE', KEYS[1], ARGV[3])
-      return {ARGV[1], ARGV[2], tostring(fence), '1'}
-      """;
+      """ + newBinding(1);
   // KEYS[1] binding hash, KEYS[2] token counter; ARGV expected token, endpoint, incarnation, ttl ms.
   // An absent binding (expired or released) may be taken whatever token is presented.
   private static final String REBIND = """
@@ -51,11 +47,7 @@ public final class RedisSessionDirectory implements AutoCloseable {
       if cur[1] and cur[3] ~= ARGV[1] then
         return {cur[1], cur[2], cur[3], 'conflict'}
       end
-      local fence = redis.call('INCR', KEYS[2])
-      redis.call('HSET', KEYS[1], 'endpoint', ARGV[2], 'incarnation', ARGV[3], 'fence', fence)
-      redis.call('PEXPIRE', KEYS[1], ARGV[4])
-      return {ARGV[2], ARGV[3], tostring(fence), '1'}
-      """;
+      """ + newBinding(2);
   // KEYS[1] binding hash; ARGV token, ttl ms (0: delete). 1 when the token was current.
   private static final String TOUCH_OR_RELEASE = """
       if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then
@@ -68,6 +60,16 @@ public final class RedisSessionDirectory implements AutoCloseable {
       end
       return 1
       """;
+
+  /** The tail of both binding scripts: a new token, the hash, its TTL; ARGV from {@code first}: endpoint, incarnation, ttl. */
+  private static String newBinding(int first) {
+    return """
+        local fence = redis.call('INCR', KEYS[2])
+        redis.call('HSET', KEYS[1], 'endpoint', ARGV[%1$d], 'incarnation', ARGV[%2$d], 'fence', fence)
+        redis.call('PEXPIRE', KEYS[1], ARGV[%3$d])
+        return {ARGV[%1$d], ARGV[%2$d], tostring(fence), '1'}
+        """.formatted(first, first + 1, first + 2);
+  }
 
   private final String redisName;
   private final String prefix;
