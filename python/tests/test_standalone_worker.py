@@ -113,6 +113,7 @@ class Standalone:
     def __init__(self, tmp: Path, *flags: str, listen: str = "127.0.0.1:0") -> None:
         self.ready = tmp / f"ready-{os.urandom(4).hex()}"
         self.log = self.ready.with_suffix(".log")
+        self.terminated = False
         env = dict(os.environ, SNAKEPIT_READY_FILE=str(self.ready))
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -130,9 +131,14 @@ class Standalone:
         target = f"localhost:{self.port}" if credentials else f"127.0.0.1:{self.port}"
         return grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
 
-    def stop(self) -> int:
-        if self.process.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM once (a second one during the drain would kill the worker outright)."""
+        if not self.terminated and self.process.poll() is None:
+            self.terminated = True
             self.process.send_signal(signal.SIGTERM)
+
+    def stop(self) -> int:
+        self.terminate()
         try:
             code = self.process.wait(30)
         finally:
@@ -272,7 +278,7 @@ def test_sigterm_drains_in_flight_calls_and_reports_not_serving(spawn, pki: Path
             30,
             "the slow call to start",
         )
-        worker.process.send_signal(signal.SIGTERM)
+        worker.terminate()
         wait_until(
             lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == NOT_SERVING,
             30,
