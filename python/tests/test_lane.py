@@ -256,12 +256,11 @@ def _wait_active(client: Client, expected: int) -> None:
 def test_a_lane_worker_does_not_import_grpc(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "import snakepit_bridge.lane.worker, snakepit_bridge.lane.connection\n"
+        "import snakepit_bridge.lane.worker, snakepit_bridge.lane.connection, snakepit_bridge.worker.main\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grpc', 'google')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    if out.stdout.strip() != "[]":
-        pytest.xfail("snakepit_bridge still imports grpc/protobuf at module level (until the package split lands)")
+    assert out.stdout.strip() == "[]"
 
 
 def test_fuzz_frame_decoders_briefly(tmp_path: Path) -> None:

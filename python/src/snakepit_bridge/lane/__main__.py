@@ -1,5 +1,7 @@
-"""``python -m snakepit_bridge.lane``: run a lane worker."""
+"""``python -m snakepit_bridge.lane ...``: the worker with ``--transport lane``."""
 
-from .worker import main
+import sys
 
-main()
+from ..worker.main import main
+
+main([*sys.argv[1:], "--transport", "lane"])

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from ..codec import BINARY_TYPES, to_json
 from ..errors import HostToolError, HostToolNotFoundError
+from ..wire.values import BINARY_TYPES, to_json
 from . import frames as f
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The lane worker: ``python -m snakepit_bridge.lane --adapter module.Class`` (launched by the host).
+"""The lane worker: ``python -m snakepit_bridge.server --adapter module.Class --transport lane``.
 
 Binds the Unix socket named by ``SNAKEPIT_LANE_SOCKET`` (mode 0600, inside the pool's private run
 directory), writes ``unix:<path>`` to the ready file, serves one host connection, and exits when the
@@ -7,6 +7,7 @@ host closes it or stops the process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import inspect
@@ -14,15 +15,15 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 from typing import Any
 
-from ..codec import to_json
+from ..wire.values import to_json
+from ..worker import lifecycle
 from . import frames as f
 from .connection import LaneConnection
 
-__all__ = ["main", "run", "tool_descriptions"]
+__all__ = ["bind", "run", "serve", "tool_descriptions"]
 
 log = logging.getLogger("snakepit_bridge.lane")
 
@@ -105,38 +106,22 @@ def serve(listener: socket.socket, adapter: Any, *, worker_id: str, token: str |
     return "the host closed the lane"
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run a lane worker; return its exit code (the launch contract's codes)."""
-    from .. import server as launch  # argument parsing, logging, parent watches and ready file
+def run(args: argparse.Namespace, worker_id: str) -> int:
+    """Serve ``args.adapter`` over the lane until the host closes it or stops us; return the exit code.
 
-    try:
-        args = launch._parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) and launch.EXIT_USAGE
-    worker_id = os.environ.get("SNAKEPIT_WORKER_ID") or f"python-{os.getpid()}"
-    launch._configure_logging(worker_id)
+    Called by ``worker.main`` after the common start-up (logging, parent watches).
+    """
     path = os.environ.get(SOCKET_ENV)
     if not path:
-        return launch._fatal(launch.EXIT_USAGE, f"{SOCKET_ENV} is not set: the host names the lane socket")
-    if os.environ.get("SNAKEPIT_READY_FILE"):
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)
-    parent_pid = os.environ.get("SNAKEPIT_PARENT_PID")
-    if parent_pid:
-        launch._set_parent_death_signal()
-        if os.getppid() != int(parent_pid):
-            return launch.EXIT_OK
-        launch.ParentPidWatch(int(parent_pid)).start()
-    if os.environ.get("SNAKEPIT_PARENT_WATCH") == "stdin":
-        launch.StdinWatch().start()
+        return lifecycle.fatal(lifecycle.EXIT_USAGE, f"{SOCKET_ENV} is not set: the host names the lane socket")
     max_bytes = args.max_message_size or int(
         os.environ.get("SNAKEPIT_MAX_MESSAGE_BYTES", str(DEFAULT_MAX_MESSAGE_BYTES))
     )
     try:
-        adapter = launch.load_adapter(args.adapter)
+        adapter = lifecycle.load_adapter(args.adapter)
     except Exception as exc:
-        return launch._fatal(
-            launch.EXIT_ADAPTER,
+        return lifecycle.fatal(
+            lifecycle.EXIT_ADAPTER,
             f"could not import or instantiate adapter {args.adapter!r}: {type(exc).__name__}: {exc} "
             f"(PYTHONPATH={os.environ.get('PYTHONPATH', '')!r})",
             exc,
@@ -144,35 +129,24 @@ def run(argv: list[str] | None = None) -> int:
     try:
         _maybe_run(adapter.initialize()) if hasattr(adapter, "initialize") else None
     except Exception as exc:
-        return launch._fatal(
-            launch.EXIT_INITIALIZE, f"adapter {args.adapter} initialize() raised {type(exc).__name__}: {exc}", exc
+        return lifecycle.fatal(
+            lifecycle.EXIT_INITIALIZE, f"adapter {args.adapter} initialize() raised {type(exc).__name__}: {exc}", exc
         )
     listener = bind(path)
     ready_file = os.environ.get("SNAKEPIT_READY_FILE")
     if ready_file:
-        launch.write_ready_file(ready_file, f"unix:{path}")
+        lifecycle.write_ready_file(ready_file, f"unix:{path}")
     log.info("lane listening on %s (adapter %s, run %s)", path, args.adapter, args.snakepit_run_id)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    server = threading.Thread(
-        target=lambda: (
-            log.info(
-                "stopping: %s",
-                serve(
-                    listener,
-                    adapter,
-                    worker_id=worker_id,
-                    token=os.environ.get("SNAKEPIT_AUTH_TOKEN") or None,
-                    max_frame=max_bytes,
-                ),
-            ),
-            stop.set(),
-        ),
-        name="snakepit-lane",
-        daemon=True,
-    )
-    server.start()
+    token = os.environ.get("SNAKEPIT_AUTH_TOKEN") or None
+
+    def serve_then_stop() -> None:
+        log.info("stopping: %s", serve(listener, adapter, worker_id=worker_id, token=token, max_frame=max_bytes))
+        stop.set()
+
+    threading.Thread(target=serve_then_stop, name="snakepit-lane", daemon=True).start()
     while not stop.wait(3600):
         pass
     with contextlib.suppress(OSError):
@@ -183,7 +157,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         log.error("adapter cleanup() raised %s: %s", type(exc).__name__, exc, exc_info=exc)
     log.info("stopped")
-    return launch.EXIT_OK
+    return lifecycle.EXIT_OK
 
 
 def _maybe_run(value: Any) -> Any:
@@ -196,16 +170,3 @@ async def _await(value: Any) -> Any:
     while inspect.isawaitable(value):
         value = await value
     return value
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
-    code = run(argv)
-    if os.environ.get("SNAKEPIT_READY_FILE"):
-        from .. import server as launch
-
-        launch._kill_own_process_group()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
