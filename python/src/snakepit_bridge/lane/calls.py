@@ -115,7 +115,7 @@ class CallHandling:
                 arguments = self._with_binary(arguments, binary, header, metadata)
             found = self._lookup(tool_name)
             kind = found[0].kind if found is not None else "adapter"
-            direct = kind == "generator" if stream else kind == "sync" and found[0].run_in_thread
+            direct = kind == "generator" if stream else kind == "sync"
             kwargs = bind_arguments(found[0], arguments, call.ctx) if direct else arguments
         except Exception as exc:
             self._fail(call, exc, stream)
@@ -129,6 +129,12 @@ class CallHandling:
         elif stream:
             call.cond = threading.Condition()
             tool_executor().submit(contextvars.copy_context().run, tracked, self._stream_sync, call, found[1], kwargs)
+        elif not found[0].run_in_thread:
+            # A sync tool marked as never blocking: run it right here, still reading for everybody.
+            try:
+                self._run_sync(call, found[1], kwargs, started, header)
+            finally:
+                self._count(-1)
         elif self.active_calls == 1:
             # The fast path: the only call runs here, on the thread that read its frame.
             self._inline_seq += 1
