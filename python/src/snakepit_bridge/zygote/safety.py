@@ -82,8 +82,15 @@ def fork_unsafe_reason(
             + ")"
         )
     named = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    hint = ""
+    if len(others) > len(named):
+        hint = (
+            "; native threads of an extension (a BLAS or OpenMP pool?): set OMP_NUM_THREADS=1 and"
+            " OPENBLAS_NUM_THREADS=1 in the worker environment"
+        )
     return (
         f"{len(others)} other thread(s) alive in the template at fork time ("
         + ", ".join(sorted(set(others) | set(named)))
         + "); an import or the preload hook started them"
+        + hint
     )
