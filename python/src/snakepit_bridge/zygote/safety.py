@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-__all__ = ["fork_unsafe_reason", "native_threads"]
+__all__ = ["GrpcWatch", "fork_unsafe_reason", "native_threads"]
 
 # Thread names (/proc/<pid>/task/<tid>/comm, 15 characters at most) that gRPC's core starts when a
 # channel or a server is created.
@@ -35,6 +36,44 @@ def native_threads(task_dir: str = "/proc/self/task") -> list[str] | None:
     return names
 
 
+class GrpcWatch:
+    """Notes gRPC channels and servers created while it is active (``with GrpcWatch() as watch``).
+
+    Wraps the constructors of an already imported ``grpc`` and puts them back on exit, so forked
+    workers use the originals. Their threads would tell too, but those start asynchronously.
+    """
+
+    _NAMES = ("insecure_channel", "secure_channel", "server")
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+        self._originals: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> GrpcWatch:
+        grpc = sys.modules.get("grpc")
+        if grpc is None:
+            return self
+        for owner, prefix in ((grpc, "grpc."), (getattr(grpc, "aio", None), "grpc.aio.")):
+            for name in self._NAMES:
+                original = getattr(owner, name, None) if owner is not None else None
+                if callable(original):
+                    self._originals.append((owner, name, original))
+                    setattr(owner, name, self._recording(prefix + name, original))
+        return self
+
+    def _recording(self, label: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def create(*args: Any, **kwargs: Any) -> Any:
+            self.created.append(label)
+            return original(*args, **kwargs)
+
+        return create
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, original in reversed(self._originals):
+            setattr(owner, name, original)
+        self._originals.clear()
+
+
 def _cuda_reason(modules: Mapping[str, object]) -> str | None:
     torch = modules.get("torch")
     cuda = getattr(torch, "cuda", None) if torch is not None else None
@@ -52,12 +91,13 @@ def fork_unsafe_reason(
     platform: str | None = None,
     modules: Mapping[str, object] | None = None,
     threads: list[str] | None = None,
+    grpc_created: list[str] | None = None,
 ) -> str | None:
     """Why forking this process now is unsafe, or ``None`` when it is safe.
 
     The checks, in order: the platform (only Linux forks; macOS system frameworks are not
-    fork-safe), CUDA initialised, gRPC channels or servers created (their core threads are
-    running), any other thread alive. The arguments exist for tests; by default the live process
+    fork-safe), CUDA initialised, gRPC channels or servers created (as a ``GrpcWatch`` saw, or
+    their core threads are running), any other thread alive. The arguments exist for tests; by default the live process
     is inspected.
     """
     platform = sys.platform if platform is None else platform
@@ -68,6 +108,8 @@ def fork_unsafe_reason(
     cuda = _cuda_reason(modules)
     if cuda is not None:
         return cuda
+    if grpc_created:
+        return f"a gRPC channel or server was created in the template ({', '.join(sorted(set(grpc_created)))})"
     if threads is None:
         threads = native_threads()
         if threads is None:  # no /proc: only the Python threads are visible

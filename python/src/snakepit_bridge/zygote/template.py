@@ -38,7 +38,7 @@ import traceback
 from typing import Any
 
 from .child import become_worker, set_parent_death_signal
-from .safety import fork_unsafe_reason
+from .safety import GrpcWatch, fork_unsafe_reason
 
 __all__ = ["Template", "main"]
 
@@ -91,22 +91,27 @@ class Template:
 
     # -- preload -------------------------------------------------------------------------------
 
-    def preload(self, adapter: str, modules: list[str]) -> None:
-        """Import the worker module, the adapter's module and ``modules``; run the adapter's ``preload()``."""
+    def preload(self, adapter: str, modules: list[str]) -> list[str]:
+        """Import the worker module, ``modules`` and the adapter's module; run the adapter's ``preload()``.
+
+        Returns the gRPC channels and servers created meanwhile (they make forking unsafe).
+        """
         importlib.import_module(self.worker_module)
-        for name in modules:
-            importlib.import_module(name)
         module_name, _, class_name = adapter.rpartition(".")
         if not module_name:
             raise ValueError(f"--adapter must be 'module.Class', got {adapter!r}")
-        module = importlib.import_module(module_name)
-        try:
-            cls = getattr(module, class_name)
-        except AttributeError:
-            raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
-        hook = getattr(cls, "preload", None)
-        if callable(hook):
-            hook()
+        with GrpcWatch() as watch:
+            for name in modules:
+                importlib.import_module(name)
+            module = importlib.import_module(module_name)
+            try:
+                cls = getattr(module, class_name)
+            except AttributeError:
+                raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
+            hook = getattr(cls, "preload", None)
+            if callable(hook):
+                hook()
+        return watch.created
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -212,13 +217,13 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     modules = [m.strip() for group in args.preload for m in group.split(",") if m.strip()]
     try:
-        template.preload(args.adapter, modules)
+        grpc_created = template.preload(args.adapter, modules)
     except BaseException as exc:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
         template.reply(event="failed", message=f"{type(exc).__name__}: {exc}")
         os._exit(EXIT_IMPORT)
     import_ms = round((time.monotonic() - started) * 1000, 1)
-    reason = fork_unsafe_reason()
+    reason = fork_unsafe_reason(grpc_created=grpc_created)
     if reason is None:
         # Objects from the imports move to a permanent generation: the collector never writes to
         # them again, so their pages stay shared with every forked worker.
