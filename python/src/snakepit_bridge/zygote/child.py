@@ -132,7 +132,9 @@ def become_worker(
         os.close(devnull)
 
         worker_id = str(request["id"])
-        environment = {str(k): str(v) for k, v in dict(request.get("env") or {}).items()}
+        # The template's environment (the host's, inherited) less its SNAKEPIT_ settings, plus the worker's own.
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
+        environment.update({str(k): str(v) for k, v in dict(request.get("env") or {}).items()})
         # The worker's own parent watches (server.run) then point at the template, not the JVM.
         environment["SNAKEPIT_PARENT_PID"] = str(template_pid)
         environment.pop("SNAKEPIT_PARENT_WATCH", None)

@@ -14,7 +14,8 @@ Control protocol (JSON, one object per line; see docs/start-modes.md):
   host spawns workers instead and logs the reason. An import or preload failure is reported as
   ``{"event": "failed", "message": ...}`` (exit code 3).
 * ``{"op": "fork", "id": WORKER_ID, "argv": [...], "env": {...}, "cwd": DIR|null,
-  "output": SOCKET_PATH|null}`` forks a worker; the reply is ``{"event": "forked", "id": ...,
+  "output": SOCKET_PATH|null}`` forks a worker (``env`` is added to the template's environment
+  less its ``SNAKEPIT_*`` variables; ``argv`` is what follows ``-m <worker module>``); the reply is ``{"event": "forked", "id": ...,
   "pid": N}`` or ``{"event": "error", "id": ..., "message": ...}``.
 * When a forked worker exits, the template reaps it and writes ``{"event": "exit", "pid": N,
   "code": C}`` (``128 + signal`` for a worker killed by a signal, as the JVM reports it).
