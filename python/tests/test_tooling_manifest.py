@@ -11,12 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal, Optional, TypedDict
 
 import jsonschema
-import pytest
 
 from snakepit_bridge import BaseAdapter, tool
 from snakepit_bridge.tooling.manifest import SCHEMA_PATH, build_manifest, main, type_tree
-
-pydantic = pytest.importorskip("pydantic")
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
@@ -38,9 +35,10 @@ class Node:
     children: list[Node] = dataclasses.field(default_factory=list)
 
 
-class Person(pydantic.BaseModel):
+@dataclasses.dataclass
+class Person:
     name: str
-    age: int = pydantic.Field(0, description="years")
+    age: int = 0
 
 
 class TypedAdapter(BaseAdapter):
@@ -141,10 +139,10 @@ def test_parameters_carry_type_trees_defaults_and_descriptions():
 def test_object_types_are_defined_once_with_their_fields():
     manifest = build_manifest(TypedAdapter)
     types = manifest["types"]
-    assert types["Person"]["source"] == "pydantic"
+    assert types["Person"]["source"] == "dataclass"
     assert types["Person"]["fields"] == [
         {"name": "name", "type": {"kind": "string"}, "required": True},
-        {"name": "age", "type": {"kind": "integer"}, "required": False, "default": 0, "description": "years"},
+        {"name": "age", "type": {"kind": "integer"}, "required": False, "default": 0},
     ]
     assert types["Options"]["source"] == "typeddict"
     assert types["Options"]["fields"] == [{"name": "verbose", "type": {"kind": "boolean"}, "required": False}]
