@@ -139,8 +139,9 @@ public final class RemoteChannels implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(maxMessageSize)
         .flowControlWindow(8 * 1024 * 1024)
-        // A cut link shows as a failed keepalive within ~keepAliveTime + keepAliveTimeout even mid-call.
-        .keepAliveTime(Math.max(1_000, config.healthCheckInterval().toMillis()), TimeUnit.MILLISECONDS)
+        // A cut link also shows as a failed keepalive (10 s is gRPC's minimum; the health checks,
+        // which close a lost worker's transport, are usually faster).
+        .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(Math.max(1_000, config.healthCheckTimeout().toMillis()), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
         .disableRetry();
