@@ -106,6 +106,11 @@ class RemoteNetworkFailureTest {
     return membership.live().stream().anyMatch(w -> w.endpoint().equals(endpoint));
   }
 
+  /** Up, and the listener (which runs after the membership changed) has connected it. */
+  private boolean connected(HostPort endpoint) {
+    return live(endpoint) && transports.containsKey(endpoint);
+  }
+
   private static ToolRequest tool(String name, String argument, String json) {
     return new ToolRequest(name, "", Map.of(argument, json.getBytes(StandardCharsets.UTF_8)), Map.of(), Map.of());
   }
@@ -119,7 +124,7 @@ class RemoteNetworkFailureTest {
     var a = worker(lab.add());
     var b = worker(lab.add());
     watch(() -> List.of(a.endpoint(), b.endpoint()), false);
-    Waiting.require("both workers up", BOUND, () -> membership.live().size() == 2);
+    Waiting.require("both workers up", BOUND, () -> connected(a.endpoint()) && connected(b.endpoint()));
     var inFlight = transports.get(a.endpoint()).execute(tool("sleep", "ms", "10000"), Duration.ofSeconds(30));
 
     long start = System.nanoTime();
@@ -139,7 +144,7 @@ class RemoteNetworkFailureTest {
     var host = lab.add();
     var a = worker(host);
     watch(() -> List.of(a.endpoint()), false);
-    Waiting.require("the worker up", BOUND, () -> live(a.endpoint()));
+    Waiting.require("the worker up", BOUND, () -> connected(a.endpoint()));
     String incarnation = membership.live().getFirst().incarnation();
     var inFlight = transports.get(a.endpoint()).execute(tool("sleep", "ms", "10000"), Duration.ofSeconds(30));
 
@@ -153,7 +158,8 @@ class RemoteNetworkFailureTest {
 
     start = System.nanoTime();
     lab.link(host, true);
-    Waiting.require("the worker back after the link is restored", Duration.ofSeconds(40), () -> live(a.endpoint()));
+    Waiting.require("the worker back after the link is restored", Duration.ofSeconds(40),
+        () -> connected(a.endpoint()));
     long back = millisSince(start);
     assertThat(membership.live().getFirst().incarnation()).as("the same process came back").isEqualTo(incarnation);
     var after = transports.get(a.endpoint()).execute(tool("echo", "message", "1"), Duration.ofSeconds(10))
@@ -168,7 +174,7 @@ class RemoteNetworkFailureTest {
     var host = lab.add();
     var a = worker(host);
     watch(() -> List.of(a.endpoint()), false);
-    Waiting.require("the worker up", BOUND, () -> live(a.endpoint()));
+    Waiting.require("the worker up", BOUND, () -> connected(a.endpoint()));
 
     String impairment = lab.impair(host, 50, 2.0, a.endpoint().port());
     int calls = 40;

@@ -48,7 +48,7 @@ public final class StandaloneWorker implements AutoCloseable {
     Files.delete(ready);
     var log = Files.createTempFile(directory, "worker-", ".log");
     var command = new ArrayList<>(prefix);
-    command.addAll(List.of(python().toString(), "-m", "snakepit_bridge.standalone", "--listen",
+    command.addAll(List.of(python().toString(), "-m", "snakepit_bridge.server", "--listen",
         (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port, "--adapter", ADAPTER));
     command.addAll(List.of(flags));
     var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
