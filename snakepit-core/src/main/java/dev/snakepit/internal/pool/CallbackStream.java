@@ -64,14 +64,10 @@ final class CallbackStream implements ChunkListener {
 
   @Override
   public void onError(RuntimeException error) {
-    if (error instanceof dev.snakepit.CallTimeoutException) {
+    if (CallErrors.isDeadline(error)) {
       pool.suspect(worker);
     }
     release(true);
-    if (error instanceof SnakepitException se && !(se instanceof TransportException)) {
-      done.completeExceptionally(se);
-      return;
-    }
     pool.translateStreamErrorAsync(error, worker, toolName, budget)
         .whenComplete((r, e) -> done.completeExceptionally(e == null ? error : WorkerPool.unwrap(e)));
   }

@@ -91,12 +91,10 @@ final class ChunkIterator implements ToolStream {
         return false;
       }
       case Failed f -> {
-        if (f.error() instanceof CallTimeoutException) {
+        if (CallErrors.isDeadline(f.error())) {
           pool.suspect(worker);
         }
-        var error = f.error() instanceof SnakepitException se && !(se instanceof TransportException)
-            ? se
-            : pool.translateStreamError(f.error(), worker, toolName, budget);
+        var error = pool.translateStreamError(f.error(), worker, toolName, budget);
         finish(true);
         throw error;
       }

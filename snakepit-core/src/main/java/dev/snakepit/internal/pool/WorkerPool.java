@@ -20,11 +20,10 @@ import dev.snakepit.WorkerCrashedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.codec.ArgumentEncoder;
 import dev.snakepit.internal.codec.ErrorDecoder;
-import dev.snakepit.internal.host.HostBridgeServer;
 import dev.snakepit.internal.host.SessionStore;
 import dev.snakepit.internal.host.ToolCatalog;
 import dev.snakepit.internal.tools.HostToolRegistry;
-import dev.snakepit.internal.process.LaunchSpec;
+import dev.snakepit.internal.process.WorkerLauncher;
 import dev.snakepit.internal.process.WorkerProcess;
 import dev.snakepit.internal.process.WorkerRegistry;
 import dev.snakepit.internal.telemetry.CallInstrumentation;
@@ -33,8 +32,7 @@ import dev.snakepit.internal.transport.RemoteToolError;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
 import dev.snakepit.internal.transport.TransportFactory;
-import dev.snakepit.internal.transport.grpc.AuthToken;
-import dev.snakepit.internal.transport.grpc.GrpcTransportFactory;
+import dev.snakepit.internal.time.Ticker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,27 +70,33 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
   /** How long to wait for a dead worker's exit status when its connection drops. */
   private static final Duration CRASH_CONFIRMATION = Duration.ofSeconds(2);
 
+  /**
+   * What the composition root hands the pool.
+   *
+   * @param afterWorkers resources closed, in order, once every worker has stopped
+   */
+  public record Parts(SnakepitConfig config, Ticker ticker, WorkerLauncher launcher, TransportFactory transports,
+      SessionStore sessions, ToolCatalog catalog, HostToolRegistry hostTools, WorkerRegistry registry,
+      CallInstrumentation instrumentation, List<AutoCloseable> afterWorkers) {}
+
   private final SnakepitConfig config;
-  private final String runId;
-  private final Path runDirectory;
-  private final AuthToken token = AuthToken.random();
+  private final Ticker ticker;
   private final SessionStore sessions;
-  private final ToolCatalog catalog = new ToolCatalog();
+  private final ToolCatalog catalog;
   private final HostToolRegistry hostTools;
-  private final HostBridgeServer hostServer;
   private final TransportFactory transports;
+  private final WorkerLauncher launcher;
+  private final List<AutoCloseable> afterWorkers;
   private final ScheduledExecutorService timer;
-  /** Spawns every worker from one long-lived thread: Linux ties parent-death signals to the spawning thread. */
-  private final ExecutorService launcher;
   private final ExecutorService callbacks;
   private final Thread shutdownHook;
   private final WorkerRegistry registry;
   private final Listeners listeners;
   private final CallInstrumentation instrumentation;
+  private final CallErrors errors;
   private ScheduledFuture<?> houseKeeping;
 
   // ---- state guarded by lock ----
@@ -119,41 +123,31 @@ public final class WorkerPool implements AutoCloseable {
   private final AtomicLong unhealthyKills = new AtomicLong();
   private final AtomicLong recycles = new AtomicLong();
 
-  private WorkerPool(SnakepitConfig config) throws IOException {
-    this.config = config;
-    this.runId = config.poolName() + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
-    this.runDirectory = Files.createTempDirectory("snakepit-" + runId + "-");
+  private WorkerPool(Parts parts) {
+    this.config = parts.config();
+    this.ticker = parts.ticker();
     this.generations = new int[config.workers()];
-    this.sessions = new SessionStore(config.maxSessions());
+    this.sessions = parts.sessions();
     sessions.onRemove(this::unbind);
+    this.catalog = parts.catalog();
+    this.hostTools = parts.hostTools();
+    this.transports = parts.transports();
+    this.launcher = parts.launcher();
+    this.afterWorkers = parts.afterWorkers();
     this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
-    this.launcher = Executors.newSingleThreadExecutor(new NamedThreadFactory(config.poolName(), "launcher"));
     this.callbacks = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
-    this.transports = new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
-        Math.min(2, Runtime.getRuntime().availableProcessors()));
-    // Workers written for Snakepit do not send our token; accept token-less calls only for them.
-    this.hostTools = new HostToolRegistry(config.hostTools(), config.callTimeout());
-    this.hostServer = new HostBridgeServer(config.poolName(), token, config.workerScript() == null,
-        config.maxMessageSize(), sessions, catalog, hostTools);
     this.shutdownHook = new Thread(this::closeFromHook, NamedThreadFactory.PREFIX + config.poolName() + "-shutdown");
-    this.registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
+    this.registry = parts.registry();
     this.listeners = new Listeners(config.eventListeners());
-    this.instrumentation = new CallInstrumentation(config.callInterceptors(), config.eventListeners());
-    hostTools.observe(instrumentation);
+    this.instrumentation = parts.instrumentation();
+    this.errors = new CallErrors(config.maxMessageSize());
   }
 
-  /** Starts a pool: the host server, then every worker concurrently. Fails if any worker fails to start. */
-  public static WorkerPool start(SnakepitConfig config) {
-    WorkerPool pool;
+  /** Starts a pool from its parts: every worker concurrently. Fails if any worker fails to start. */
+  public static WorkerPool start(Parts parts) {
+    var pool = new WorkerPool(parts);
     try {
-      pool = new WorkerPool(config);
-    } catch (IOException e) {
-      throw new StartupFailedException("-", "cannot create the pool's run directory: " + e.getMessage(), null, null, e);
-    }
-    try {
-      // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
-      WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
       pool.startAll();
       Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
       pool.startHouseKeeping();
@@ -219,20 +213,7 @@ public final class WorkerPool implements AutoCloseable {
       generation = ++generations[slot];
     }
     var workerId = config.poolName() + "-w" + (slot + 1) + "-g" + generation;
-    var spec = new LaunchSpec(workerId, command(), environment(workerId), config.workingDirectory(),
-        runDirectory.resolve(workerId + ".ready"), config.shutdownGrace());
-    WorkerProcess process;
-    try {
-      var output = new WorkerOutput.Settings(config.forwardWorkerOutput(), config.workerLogLevel());
-      process = launcher.submit(() -> WorkerProcess.start(spec, config.poolName(), output)).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new StartupFailedException(workerId, e.getCause().toString(), null, null, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StartupFailedException(workerId, "interrupted while spawning", null, null, e);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      throw new PoolClosedException(null, "the pool closed while starting " + workerId);
-    }
+    var process = launcher.spawn(workerId);
     long deadline = System.nanoTime() + config.startupTimeout().toNanos();
     boolean tooLate;
     lock.lock();
@@ -266,21 +247,22 @@ public final class WorkerPool implements AutoCloseable {
       listeners.fire(l -> l.workerStarted(new PoolEventListener.WorkerStarted(workerId, process.pid())));
     }
     try {
-      int port = process.awaitReady(config.startupTimeout());
-      var transport = transports.connect("127.0.0.1", port, workerId);
+      var ready = process.awaitReady(config.startupTimeout());
+      var endpoint = transports.choose(ready);
+      var transport = transports.connect(endpoint, workerId);
+      var remaining = Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(500)));
       try {
-        var remaining = Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(500)));
         transport.ping(remaining).get(remaining.toMillis() + 1000, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException | InterruptedException e) {
         transport.close();
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-        var cause = e instanceof ExecutionException ? e.getCause() : e;
-        throw new StartupFailedException(workerId, "wrote its ready file (port " + port + ") but did not answer Ping: " + cause,
+        Throwable cause = e instanceof ExecutionException ? errors.map(e.getCause(), "Ping", workerId, remaining) : e;
+        throw new StartupFailedException(workerId, "wrote its ready file (" + endpoint + ") but did not answer Ping: " + cause,
             process.exitCode(), process.stderrTail(), cause);
       }
-      LOG.debug("Worker {} ready (pid {}, port {}, {} ms)", workerId, process.pid(), port, process.age().toMillis());
+      LOG.debug("Worker {} ready (pid {}, {}, {} ms)", workerId, process.pid(), endpoint, process.age().toMillis());
       if (listeners.active()) {
         var startup = process.age();
         listeners.fire(l -> l.workerReady(new PoolEventListener.WorkerReady(workerId, process.pid(), startup)));
@@ -302,43 +284,6 @@ public final class WorkerPool implements AutoCloseable {
     // Up to 10% jitter, so that workers started together do not all retire together.
     long age = config.maxWorkerAge().toNanos();
     return System.nanoTime() + age + (long) (age * 0.1 * ThreadLocalRandom.current().nextDouble());
-  }
-
-  private List<String> command() {
-    var command = new ArrayList<>(config.baseCommand());
-    command.addAll(List.of("--port", "0", "--snakepit-run-id", runId));
-    command.addAll(config.extraArguments());
-    return command;
-  }
-
-  private Map<String, String> environment(String workerId) {
-    var env = new HashMap<String, String>();
-    env.put("SNAKEPIT_GRPC_ADDRESS", hostServer.address());
-    env.put("SNAKEPIT_READY_FILE", runDirectory.resolve(workerId + ".ready").toString());
-    env.put("SNAKEPIT_AUTH_TOKEN", token.value());
-    env.put("SNAKEPIT_WORKER_ID", workerId);
-    env.put("SNAKEPIT_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
-    env.put("SNAKEPIT_PARENT_WATCH", "stdin");
-    env.put("SNAKEPIT_MAX_MESSAGE_BYTES", Integer.toString(config.maxMessageSize()));
-    env.put("SNAKEPIT_SHUTDOWN_GRACE_MS", Long.toString(config.shutdownGrace().toMillis()));
-    env.put("SNAKEPIT_HEARTBEAT_CONFIG",
-        "{\"enabled\":true,\"interval_ms\":2000,\"timeout_ms\":10000,\"max_missed_heartbeats\":3,"
-            + "\"initial_delay_ms\":2000,\"jitter_ms\":500,\"dependent\":true}");
-    env.put("PYTHONUNBUFFERED", "1");
-    for (var threads : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")) {
-      env.put(threads, "1");
-    }
-    if (!config.pythonPath().isEmpty()) {
-      var path = config.pythonPath().stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
-      var inherited = System.getenv("PYTHONPATH");
-      env.put("PYTHONPATH", inherited == null || inherited.isBlank() ? path : path + java.io.File.pathSeparator + inherited);
-    }
-    // Our worker then writes its log records as JSON lines, which WorkerOutput forwards to SLF4J.
-    env.put("SNAKEPIT_LOG_FORMAT", "json");
-    env.putAll(transports.workerEnvironment(workerId));
-    env.putAll(config.mallocEnvironment());
-    env.putAll(config.workerEnvironment());
-    return env;
   }
 
   private void watchExit(PooledWorker worker) {
@@ -1173,34 +1118,22 @@ public final class WorkerPool implements AutoCloseable {
     return call.handle((response, error) -> {
       var cause = error == null ? null : unwrap(error);
       var failed = cause == null && !response.success()
-          ? decodeError(response.errorJson(), request.toolName(), worker, budget)
+          ? errors.toolError(response.errorJson(), request.toolName(), worker.id, budget)
           : null;
-      if (cause instanceof CallTimeoutException || cause instanceof java.util.concurrent.CancellationException
-          || failed instanceof CallTimeoutException
-          || (cause instanceof TransportException t && isConnectionLoss(t.status()))) {
+      if (CallErrors.leavesWorkerSuspect(cause, failed)) {
         // Python was told to cancel, or the connection dropped (the process may be dying): until the
         // worker shows it is idle and alive, it gets no new call.
         suspect(worker);
       }
       release(worker);
       if (cause != null) {
-        return translate(cause, worker, request.toolName(), budget);
+        return this.<ToolResult>translate(cause, worker, request.toolName(), budget);
       }
       if (failed != null) {
         return CompletableFuture.<ToolResult>failedFuture(failed);
       }
       return CompletableFuture.completedFuture(toResult(response, worker, request.toolName()));
     }).thenCompose(f -> f);
-  }
-
-  /** Decodes a worker's error document; the worker's own enforcement of the budget counts as a timeout. */
-  private static SnakepitException decodeError(String errorJson, String toolName, PooledWorker worker, Duration budget) {
-    var error = ErrorDecoder.decode(errorJson, toolName, worker.id);
-    if (error instanceof dev.snakepit.PythonException python && "CancelledError".equals(python.pythonType())
-        && "timeout".equals(python.context().get("reason"))) {
-      return new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.RUNNING, null);
-    }
-    return error;
   }
 
   private ToolResult toResult(ToolResponse response, PooledWorker worker, String toolName) {
@@ -1210,36 +1143,20 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /** Maps a transport failure; a dropped connection to a dead process becomes a worker-crashed error. */
-  private CompletableFuture<ToolResult> translate(Throwable error, PooledWorker worker, String toolName, Duration budget) {
-    if (error instanceof RemoteToolError remote) {
-      return CompletableFuture.failedFuture(decodeError(remote.errorJson(), toolName, worker.id == null ? null : worker, budget));
+  private <T> CompletableFuture<T> translate(Throwable error, PooledWorker worker, String toolName, Duration budget) {
+    var mapped = errors.map(error, toolName, worker.id, budget);
+    if (!CallErrors.mayBeCrash(unwrap(error))) {
+      return CompletableFuture.failedFuture(mapped);
     }
-    if (error instanceof CallTimeoutException timeout && !timeout.timeout().equals(budget)) {
-      return CompletableFuture.failedFuture(
-          new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.RUNNING, null));
-    }
-    if (error instanceof TransportException transport && isConnectionLoss(transport.status())) {
-      return worker.process.onExit()
-          .orTimeout(CRASH_CONFIRMATION.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((code, notDead) -> {
-            if (notDead != null) {
-              throw transport;
-            }
-            worker.process.awaitPumps();
-            throw crashed(worker, toolName, code);
-          });
-    }
-    return CompletableFuture.failedFuture(error);
-  }
-
-  private static boolean isConnectionLoss(String status) {
-    return "UNAVAILABLE".equals(status) || "CANCELLED".equals(status) || "INTERNAL".equals(status) || "UNKNOWN".equals(status);
-  }
-
-  private static WorkerCrashedException crashed(PooledWorker worker, String toolName, int code) {
-    Integer signal = code > 128 ? code - 128 : null;
-    Integer exit = code > 128 ? null : code;
-    return new WorkerCrashedException(toolName, worker.id, exit, signal, worker.process.stderrTail());
+    return worker.process.onExit()
+        .orTimeout(CRASH_CONFIRMATION.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((code, notDead) -> {
+          if (notDead != null) {
+            throw mapped;
+          }
+          worker.process.awaitPumps();
+          throw CallErrors.crashed(toolName, worker.id, code, worker.process.stderrTail());
+        });
   }
 
   private Map<String, String> metadata(CallOptions options, Duration budget) {
@@ -1341,17 +1258,17 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /** Translates a stream failure synchronously (the consumer thread may wait for the crash to be confirmed). */
-  SnakepitException translateStreamError(RuntimeException error, PooledWorker worker, String toolName, Duration budget) {
+  RuntimeException translateStreamError(RuntimeException error, PooledWorker worker, String toolName, Duration budget) {
     try {
       translate(error, worker, toolName, budget).join();
       return new TransportException(toolName, worker.id, "UNKNOWN", "Stream of '" + toolName + "' failed", error);
     } catch (CompletionException e) {
-      return (SnakepitException) unwrap(e);
+      return (RuntimeException) unwrap(e);
     }
   }
 
   CompletableFuture<Void> translateStreamErrorAsync(RuntimeException error, PooledWorker worker, String toolName, Duration budget) {
-    return translate(error, worker, toolName, budget).thenApply(r -> (Void) null);
+    return translate(error, worker, toolName, budget);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1402,7 +1319,7 @@ public final class WorkerPool implements AutoCloseable {
 
   /** The run id passed to every worker. */
   public String runId() {
-    return runId;
+    return launcher.runId();
   }
 
   /** The pool's configuration. */
@@ -1457,10 +1374,10 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
-  /** Tells listeners the pool is started, handing them the {@link dev.snakepit.Snakepit} that wraps it. */
-  public void started(dev.snakepit.Snakepit snakepit) {
+  /** Hands an event to the pool's listeners (the facade announces itself this way once started). */
+  public void publish(Consumer<PoolEventListener> event) {
     if (listeners.active()) {
-      listeners.fire(l -> l.poolStarted(new PoolEventListener.PoolStarted(config.poolName(), snakepit)));
+      listeners.fire(event);
     }
   }
 
@@ -1490,32 +1407,22 @@ public final class WorkerPool implements AutoCloseable {
         .toList();
     stops.forEach(CompletableFuture::join);
     timer.shutdownNow();
-    launcher.shutdownNow();
-    hostServer.close();
-    transports.close();
+    for (var resource : afterWorkers) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        LOG.warn("Closing {} of pool {} failed", resource, config.poolName(), e);
+      }
+    }
     callbacks.shutdown();
     try {
       timer.awaitTermination(2, TimeUnit.SECONDS);
-      launcher.awaitTermination(2, TimeUnit.SECONDS);
       callbacks.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    deleteRunDirectory();
-    registry.delete();
-  }
-
-  private void deleteRunDirectory() {
-    try (Stream<Path> files = Files.walk(runDirectory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          LOG.debug("Could not delete {}", p, e);
-        }
-      });
-    } catch (IOException e) {
-      LOG.debug("Could not clean {}", runDirectory, e);
     }
   }
 
@@ -1524,11 +1431,7 @@ public final class WorkerPool implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
 
   static Throwable unwrap(Throwable error) {
-    var current = error;
-    while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
+    return CallErrors.unwrap(error);
   }
 
   static <T> T await(CompletableFuture<T> future, String toolName) {

@@ -3,6 +3,7 @@ package dev.snakepit.internal.process;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.telemetry.WorkerOutput;
+import dev.snakepit.internal.transport.ReadyFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,17 +67,17 @@ public final class WorkerProcess {
   }
 
   /**
-   * Waits until the worker wrote its ready file and returns the port it listens on. Fails with
+   * Waits until the worker wrote its ready file and returns what it announced there. Fails with
    * {@link StartupFailedException} (with the stderr tail) when the process exits first or the
    * timeout passes.
    */
-  public int awaitReady(Duration timeout) {
+  public ReadyFile awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseNanos = TimeUnit.MICROSECONDS.toNanos(200);
     while (true) {
-      var port = readPort();
-      if (port > 0) {
-        return port;
+      var ready = readReadyFile();
+      if (ready != null) {
+        return ready;
       }
       if (!process.isAlive()) {
         awaitPumps();
@@ -111,13 +112,20 @@ public final class WorkerProcess {
     };
   }
 
-  private int readPort() {
+  private ReadyFile readReadyFile() {
     try {
       var text = Files.readString(spec.readyFile(), StandardCharsets.UTF_8).trim();
-      return text.isEmpty() ? -1 : Integer.parseInt(text);
+      if (text.isEmpty()) {
+        return null;
+      }
+      var ready = ReadyFile.parse(text);
+      if (ready.endpoints().isEmpty()) {
+        throw new IllegalArgumentException("it announces no endpoint: '" + text + "'");
+      }
+      return ready;
     } catch (NoSuchFileException e) {
-      return -1;
-    } catch (IOException | NumberFormatException e) {
+      return null;
+    } catch (IOException | IllegalArgumentException e) {
       throw new StartupFailedException(spec.workerId(), "unreadable ready file " + spec.readyFile() + ": " + e.getMessage(),
           null, stderrTail.text(), e);
     }
