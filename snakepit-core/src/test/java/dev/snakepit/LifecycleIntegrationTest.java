@@ -217,9 +217,11 @@ class LifecycleIntegrationTest {
   }
 
   @Test
-  void workersOfAJvmKilledWithSigkillExitByThemselves() throws Exception {
+  void workersOfAJvmKilledWithSigkillExitByThemselves(@TempDir Path privateRegistry) throws Exception {
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // A registry of its own: pools of other JVMs on this machine reap the shared one at any time.
     var child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "-Dsnakepit.registryDir=" + privateRegistry,
         "-Dsnakepit.repoRoot=" + System.getProperty("snakepit.repoRoot", ".."), PoolHolder.class.getName())
         .redirectErrorStream(true)
         .start();
@@ -239,8 +241,11 @@ class LifecycleIntegrationTest {
       // The killed JVM could not delete its run directory; the next pool to start reaps it.
       var childRunDirectory = "snakepit-test-" + child.pid() + "-";
       assertThat(runDirectoriesStartingWith(childRunDirectory)).isNotEmpty();
+      System.setProperty("snakepit.registryDir", privateRegistry.toString());
       try (var next = Snakepit.start(TestPools.config().build())) {
         assertThat(runDirectoriesStartingWith(childRunDirectory)).isEmpty();
+      } finally {
+        System.clearProperty("snakepit.registryDir");
       }
     } finally {
       child.destroyForcibly();
