@@ -5,11 +5,13 @@ import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.host.SessionStore;
 import dev.snakepit.internal.host.ToolCatalog;
+import dev.snakepit.internal.pool.ProcessWorkerStarter;
 import dev.snakepit.internal.pool.WorkerPool;
 import dev.snakepit.internal.process.HeartbeatConfig;
 import dev.snakepit.internal.process.WorkerLauncher;
 import dev.snakepit.internal.process.WorkerRegistry;
 import dev.snakepit.internal.telemetry.CallInstrumentation;
+import dev.snakepit.internal.time.ExecutorScheduler;
 import dev.snakepit.internal.time.Ticker;
 import dev.snakepit.internal.tools.HostContextFactory;
 import dev.snakepit.internal.tools.HostToolInvoker;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -57,7 +60,7 @@ public final class PoolAssembly {
     }
     var ticker = Ticker.system();
     var token = AuthToken.random();
-    var sessions = new SessionStore(config.maxSessions());
+    var sessions = new SessionStore(config.maxSessions(), ticker);
     var catalog = new ToolCatalog();
     var hostTools = new HostToolRegistry(config.hostTools(), config.callTimeout());
     sessions.onRemove(hostTools::removeSession);
@@ -74,9 +77,15 @@ public final class PoolAssembly {
     var launcher = new WorkerLauncher(config, runId, runDirectory, token.value(), transports, hostServer,
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
+    var starter = new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
+        config.maxMessageSize(), config.startupTimeout(), ticker);
+    var timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
+    var callbacks = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
 
     // Closed in this order after the workers stopped.
     var afterWorkers = new ArrayList<AutoCloseable>();
+    afterWorkers.add(timer::shutdownNow);
     afterWorkers.add(launcher);
     afterWorkers.add(hostServer);
     afterWorkers.add(transports);
@@ -84,11 +93,17 @@ public final class PoolAssembly {
       hostCallThreads.shutdownNow();
       hostCallThreads.awaitTermination(2, TimeUnit.SECONDS);
     });
+    afterWorkers.add(() -> {
+      callbacks.shutdown();
+      timer.awaitTermination(2, TimeUnit.SECONDS);
+      callbacks.awaitTermination(2, TimeUnit.SECONDS);
+    });
     afterWorkers.add(() -> deleteTree(runDirectory));
     afterWorkers.add(registry::delete);
 
-    var parts = new WorkerPool.Parts(config, ticker, launcher, transports, sessions, catalog, hostTools, registry,
-        instrumentation, List.copyOf(afterWorkers));
+    var parts = new WorkerPool.Parts(config, ticker, new ExecutorScheduler(timer), callbacks,
+        () -> ThreadLocalRandom.current().nextDouble(), starter, sessions, catalog, hostTools, instrumentation, true,
+        List.copyOf(afterWorkers));
     // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
     WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
     return WorkerPool.start(parts);

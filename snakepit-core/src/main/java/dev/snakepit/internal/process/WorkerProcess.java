@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * One Python worker process: spawn, readiness via the ready file, output pumps with a stderr tail,
  * and termination (SIGTERM, grace, then SIGKILL of the process and its descendants).
  */
-public final class WorkerProcess {
+public final class WorkerProcess implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger("dev.snakepit.worker");
 
   private final LaunchSpec spec;
@@ -151,6 +151,7 @@ public final class WorkerProcess {
   }
 
   /** Waits (bounded) until the output pumps have read everything the process wrote. */
+  @Override
   public void awaitPumps() {
     try {
       stderrPump.join(1000);
@@ -166,6 +167,7 @@ public final class WorkerProcess {
   }
 
   /** The OS process id. */
+  @Override
   public long pid() {
     return process.pid();
   }
@@ -179,6 +181,7 @@ public final class WorkerProcess {
    * Resident memory of the worker and its descendants in bytes, read from /proc (Linux), or -1
    * where /proc is not available.
    */
+  @Override
   public long residentMemory() {
     long total = rss(process.pid());
     if (total < 0) {
@@ -210,6 +213,7 @@ public final class WorkerProcess {
   }
 
   /** Completes when the process exits, with its exit value. */
+  @Override
   public CompletableFuture<Integer> onExit() {
     return process.onExit().thenApply(Process::exitValue);
   }
@@ -220,6 +224,7 @@ public final class WorkerProcess {
   }
 
   /** The last lines the process wrote to stderr. */
+  @Override
   public String stderrTail() {
     return stderrTail.text();
   }
@@ -233,6 +238,7 @@ public final class WorkerProcess {
    * Stops the process: SIGTERM, up to the grace period for it to exit, then SIGKILL of its
    * descendants and itself. Returns once the process is gone and its output is drained.
    */
+  @Override
   public void stop(Duration grace) {
     if (process.isAlive()) {
       var descendants = process.descendants().toList();
@@ -260,6 +266,7 @@ public final class WorkerProcess {
   }
 
   /** SIGKILL now: the process, its descendants then and now. */
+  @Override
   public void kill() {
     kill(process.descendants().toList());
   }
