@@ -10,7 +10,7 @@ import dev.snakepit.ToolResult;
 import dev.snakepit.ToolStream;
 import dev.snakepit.TransportException;
 import dev.snakepit.WorkerCrashedException;
-import dev.snakepit.internal.codec.ArgumentEncoder;
+import dev.snakepit.internal.transport.ArgumentEncoder;
 import dev.snakepit.internal.telemetry.CallInstrumentation;
 import dev.snakepit.internal.time.Ticker;
 import dev.snakepit.internal.transport.ToolRequest;
