@@ -217,12 +217,12 @@ class LifecycleIntegrationTest {
   }
 
   @Test
-  void workersOfAJvmKilledWithSigkillExitByThemselves(@TempDir Path privateRegistry) throws Exception {
+  void workersOfAJvmKilledWithSigkillExitByThemselves(@TempDir Path registry) throws Exception {
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // A registry of its own: pools of other JVMs on this machine reap the shared one at any time.
+    // A private registry: pools of other test runs on the machine must not reap this JVM's leftovers first.
     var child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dsnakepit.registryDir=" + privateRegistry,
-        "-Dsnakepit.repoRoot=" + System.getProperty("snakepit.repoRoot", ".."), PoolHolder.class.getName())
+        "-Dsnakepit.repoRoot=" + System.getProperty("snakepit.repoRoot", ".."),
+        "-Dsnakepit.registryDir=" + registry, PoolHolder.class.getName())
         .redirectErrorStream(true)
         .start();
     List<Long> pids;
@@ -241,13 +241,12 @@ class LifecycleIntegrationTest {
       // The killed JVM could not delete its run directory; the next pool to start reaps it.
       var childRunDirectory = "snakepit-test-" + child.pid() + "-";
       assertThat(runDirectoriesStartingWith(childRunDirectory)).isNotEmpty();
-      System.setProperty("snakepit.registryDir", privateRegistry.toString());
+      System.setProperty("snakepit.registryDir", registry.toString());
       try (var next = Snakepit.start(TestPools.config().build())) {
         assertThat(runDirectoriesStartingWith(childRunDirectory)).isEmpty();
-      } finally {
-        System.clearProperty("snakepit.registryDir");
       }
     } finally {
+      System.clearProperty("snakepit.registryDir");
       child.destroyForcibly();
     }
   }
