@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Who runs which call: the live workers, the least-busy choice, session routing, the bounded wait
@@ -24,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * life-cycle decisions that follow a release (recycle by count, stop a drained worker) go to the
  * {@link Supervision} callbacks, also after unlocking.
  */
-final class Dispatcher {
+final class Dispatcher extends PoolState {
   /** What the dispatcher asks of the worker supervisor. */
   interface Supervision {
     /** The worker reached its call limit. */
@@ -42,28 +40,16 @@ final class Dispatcher {
   private final RecyclePolicy recycling;
   private Supervision supervision;
 
-  // ---- guarded by lock ----
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition idle = lock.newCondition();
-  private final List<PooledWorker> workers = new ArrayList<>();
-  private final WaitQueue queue;
-  private final SessionRouter router;
-  private final StartupBreaker breaker;
-  private int busy;
-  private int starting;
-  private boolean closing;
 
   Dispatcher(int workerConcurrency, int queueCapacity, Duration queueTimeout, int breakerThreshold, Ticker ticker,
       Scheduler scheduler, Listeners listeners, RecyclePolicy recycling) {
+    super(new WaitQueue(queueCapacity), new SessionRouter(workerConcurrency), new StartupBreaker(breakerThreshold));
     this.workerConcurrency = workerConcurrency;
     this.queueTimeout = queueTimeout;
     this.ticker = ticker;
     this.scheduler = scheduler;
     this.listeners = listeners;
     this.recycling = recycling;
-    this.queue = new WaitQueue(queueCapacity);
-    this.router = new SessionRouter(workerConcurrency);
-    this.breaker = new StartupBreaker(breakerThreshold);
   }
 
   /** Connects the supervisor (once, while wiring). */
@@ -467,130 +453,4 @@ final class Dispatcher {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Sessions, introspection, close
-  // ---------------------------------------------------------------------------------------------
-
-  /** Forgets a session's worker binding. */
-  void unbind(String sessionId) {
-    lock.lock();
-    try {
-      router.unbind(sessionId);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The id of the worker a session is bound to, or null. */
-  String boundWorker(String sessionId) {
-    lock.lock();
-    try {
-      var worker = router.boundWorker(sessionId);
-      return worker == null ? null : worker.id;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A snapshot of the live workers. */
-  List<PooledWorker> workers() {
-    lock.lock();
-    try {
-      return List.copyOf(workers);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The workers serving calls now. */
-  List<PooledWorker> readyWorkers() {
-    lock.lock();
-    try {
-      return workers.stream().filter(w -> w.state == PooledWorker.State.READY).toList();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The counts {@link dev.snakepit.PoolStats} reports. */
-  record Counts(int ready, int starting, int retiring, int busy, int queued, boolean breakerOpen) {}
-
-  Counts counts() {
-    lock.lock();
-    try {
-      int ready = readyCount();
-      return new Counts(ready, starting, workers.size() - ready, busy, queue.size(), breaker.isOpen());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  boolean isClosing() {
-    lock.lock();
-    try {
-      return closing;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Stops admitting: fails queued calls with {@link PoolClosedException} and waits up to
-   * {@code grace} for running calls to finish. Returns false when it was already closing.
-   */
-  boolean close(Duration grace) {
-    List<Waiter> abandoned;
-    lock.lock();
-    try {
-      if (closing) {
-        return false;
-      }
-      closing = true;
-      abandoned = queue.drain();
-      long waitNanos = grace.toNanos();
-      while (busy > 0 && waitNanos > 0) {
-        try {
-          waitNanos = idle.awaitNanos(waitNanos);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    abandoned.forEach(w -> {
-      w.timeout.cancel();
-      w.future.completeExceptionally(new PoolClosedException(w.toolName, "closed while the call was queued"));
-    });
-    return true;
-  }
-
-  /** Marks the pool closing without waiting (start failed, JVM exit). */
-  void markClosing() {
-    lock.lock();
-    try {
-      closing = true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private int readyCount() {
-    int ready = 0;
-    for (var worker : workers) {
-      if (worker.state == PooledWorker.State.READY) {
-        ready++;
-      }
-    }
-    return ready;
-  }
-
-  private PoolSaturatedException saturated(String toolName, PoolSaturatedException.Reason reason, String detail) {
-    return new PoolSaturatedException(toolName, reason, workers.size(), busy, queue.size(), queue.capacity(), detail);
-  }
-
-  private PoolUnavailableException unavailable(String toolName) {
-    return new PoolUnavailableException(toolName, breaker.consecutiveFailures(), breaker.lastFailure());
-  }
 }
