@@ -6,7 +6,6 @@ import itertools
 import json
 import threading
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import HostToolError, HostToolNotFoundError
@@ -16,7 +15,7 @@ from . import frames as f
 if TYPE_CHECKING:
     from .connection import LaneConnection
 
-__all__ = ["LaneHost"]
+__all__ = ["HostParameterSpec", "HostToolSpec", "LaneHost"]
 
 
 class _Pending:
@@ -26,6 +25,42 @@ class _Pending:
         self.event = threading.Event()
         self.flags = 0
         self.payload: Any = None
+
+
+class _JsonAny:
+    """A default value as the gRPC ``ParameterSpec.default_value`` shows it: JSON text in an ``Any``."""
+
+    type_url = "type.googleapis.com/google.protobuf.StringValue"
+
+    def __init__(self, json_text: str | None) -> None:
+        self.value = b"" if json_text is None else json_text.encode()
+
+
+class HostParameterSpec:
+    """One parameter of a host tool, shaped like the gRPC ``ParameterSpec`` (adapters read either)."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.name = str(raw.get("name", ""))
+        self.type = str(raw.get("type", ""))
+        self.required = bool(raw.get("required", False))
+        self.description = str(raw.get("description", ""))
+        self.validation_json = "{}"
+        self._default = raw.get("default")
+        self.default_value = _JsonAny(self._default)
+
+    def HasField(self, name: str) -> bool:
+        return name == "default_value" and self._default is not None
+
+
+class HostToolSpec:
+    """A host tool exposed to Python, shaped like the gRPC ``ToolSpec`` (adapters read either)."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.name = str(raw.get("name", ""))
+        self.description = str(raw.get("description", ""))
+        self.metadata = {str(k): str(v) for k, v in (raw.get("metadata") or {}).items()}
+        self.parameters = [HostParameterSpec(p) for p in raw.get("parameters") or ()]
+        self.supports_streaming = False
 
 
 class LaneHost:
@@ -75,11 +110,7 @@ class LaneHost:
         pending = self._request(f.HOST_TOOLS, json.dumps({"s": session_id}).encode(), "(list)", timeout)
         if pending.flags & f.F_FAILED:
             raise HostToolError("(list)", "HostError", bytes(pending.payload).decode(errors="replace"))
-        specs = json.loads(pending.payload)
-        return [
-            SimpleNamespace(name=s["name"], description=s.get("description", ""), parameters=s.get("parameters", []))
-            for s in specs
-        ]
+        return [HostToolSpec(spec) for spec in json.loads(pending.payload)]
 
     def call_host_tool(
         self,

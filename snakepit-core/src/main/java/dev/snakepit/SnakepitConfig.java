@@ -74,6 +74,7 @@ public final class SnakepitConfig {
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
   private final StartMode startMode;
+  private final Transport transport;
   private final List<String> preloadModules;
   private final int startupConcurrency;
 
@@ -114,6 +115,7 @@ public final class SnakepitConfig {
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
     this.startMode = b.startMode;
+    this.transport = b.transport;
     this.preloadModules = List.copyOf(b.preloadModules);
     this.startupConcurrency = b.startupConcurrency > 0 ? b.startupConcurrency
         : defaultStartupConcurrency(Runtime.getRuntime().availableProcessors());
@@ -173,6 +175,7 @@ public final class SnakepitConfig {
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
     b.startMode = startMode;
+    b.transport = transport;
     b.preloadModules.addAll(preloadModules);
     b.startupConcurrency = startupConcurrency;
     return b;
@@ -361,6 +364,22 @@ public final class SnakepitConfig {
     return startMode;
   }
 
+  /** The transport as configured (default {@link Transport#AUTO}). */
+  public Transport transport() {
+    return transport;
+  }
+
+  /**
+   * The transport the pool uses: {@link #transport()}, with {@link Transport#AUTO} resolved to the
+   * lane for our own worker module and to gRPC for a worker script or another module.
+   */
+  public Transport effectiveTransport() {
+    if (transport != Transport.AUTO) {
+      return transport;
+    }
+    return workerScript == null && DEFAULT_WORKER_MODULE.equals(workerModule) ? Transport.LANE : Transport.GRPC;
+  }
+
   /** Extra modules the fork server's template imports before forking (shared by every forked worker). */
   public List<String> preloadModules() {
     return preloadModules;
@@ -431,6 +450,7 @@ public final class SnakepitConfig {
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
     private StartMode startMode = StartMode.AUTO;
+    private Transport transport = Transport.AUTO;
     private final List<String> preloadModules = new ArrayList<>();
     private int startupConcurrency;
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
@@ -723,6 +743,15 @@ public final class SnakepitConfig {
     }
 
     /**
+     * How the pool talks to its workers (default {@link Transport#AUTO}: the lane, a framed Unix
+     * socket, for our own worker; gRPC for a {@link #workerScript} written for Snakepit).
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
      * Modules the fork server's template imports once, besides the adapter's own module (for
      * example a library the adapter imports lazily). Ignored when workers are spawned.
      */
@@ -765,6 +794,10 @@ public final class SnakepitConfig {
       }
       if (workerScript != null && !Files.isRegularFile(workerScript)) {
         throw new IllegalArgumentException("workerScript must be an existing file, was '" + workerScript + "'");
+      }
+      if (transport == Transport.LANE && workerScript != null) {
+        throw new IllegalArgumentException("transport LANE needs our worker (snakepit_bridge), but workerScript is '"
+            + workerScript + "': a Snakepit grpc_server.py speaks gRPC only. Use transport GRPC or AUTO.");
       }
       return new SnakepitConfig(this);
     }

@@ -206,6 +206,8 @@ class HostToolIntegrationTest {
 
   @Test
   void parametersPackedAsProtobufWrappersAreDecodedTolerantly() {
+    // Old Snakepit adapters call the host's gRPC stub themselves; the lane has no stub.
+    org.junit.jupiter.api.Assumptions.assumeTrue(TestPools.onGrpc(), "a gRPC-only feature");
     var result = pit.execute("call_host_packed", Map.of("tool", "parse_json", "name", "json_string", "value", "[1, 2]"))
         .asMap();
 
@@ -328,6 +330,9 @@ class HostToolIntegrationTest {
     assertThat(pit.execute("call_host_catching", Map.of("tool", "secret", "raw", true), inB).asMap())
         .containsEntry("error", "HostToolNotFoundError");
 
+    if (!TestPools.onGrpc()) {
+      return; // CleanupSession from Python goes through the host's gRPC stub (Snakepit compatibility)
+    }
     var cleanup = pit.execute("cleanup_session", Map.of(), inA).asMap();
 
     assertThat(cleanup).containsEntry("success", true);

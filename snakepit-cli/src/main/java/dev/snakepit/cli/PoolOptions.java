@@ -2,6 +2,7 @@ package dev.snakepit.cli;
 
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartMode;
+import dev.snakepit.Transport;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,11 @@ final class PoolOptions {
           + " (default: AUTO).")
   StartMode startMode;
 
+  @Option(names = "--transport", paramLabel = "TRANSPORT",
+      description = "How the pool talks to workers: AUTO (the lane, a framed Unix socket, for our worker; gRPC for a"
+          + " --worker-script), LANE or GRPC (default: AUTO).")
+  Transport transport;
+
   /** The directories of {@code --pythonpath}, split and in order. */
   List<Path> pythonPathEntries() {
     var entries = new ArrayList<Path>();
@@ -73,6 +79,9 @@ final class PoolOptions {
       }
       if (startMode != null) {
         builder.startMode(startMode);
+      }
+      if (transport != null) {
+        builder.transport(transport);
       }
       return builder;
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package dev.snakepit.testing;
 
 import dev.snakepit.SnakepitConfig;
+import dev.snakepit.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -14,10 +15,24 @@ public final class TestPools {
     return Path.of(root, "snakepit-core", "src", "test", "python").toAbsolutePath().normalize();
   }
 
+  /**
+   * The transport the integration suites run on: {@code -Dsnakepit.test.transport=GRPC} (or LANE);
+   * unset means the default ({@link Transport#AUTO}). The build runs the suites once per transport.
+   */
+  public static Transport transport() {
+    return Transport.valueOf(System.getProperty("snakepit.test.transport", "AUTO"));
+  }
+
+  /** Whether the suites run on gRPC (tests of the gRPC wire itself skip otherwise). */
+  public static boolean onGrpc() {
+    return transport() == Transport.GRPC;
+  }
+
   /** A builder for a small pool with bounded time-outs. */
   public static SnakepitConfig.Builder config() {
     return SnakepitConfig.builder()
         .poolName("test")
+        .transport(transport())
         .workers(1)
         .addPythonPath(testPython())
         .startupTimeout(Duration.ofSeconds(20))

@@ -2,6 +2,7 @@ package dev.snakepit.internal.assembly;
 
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartupFailedException;
+import dev.snakepit.Transport;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.host.SessionStore;
 import dev.snakepit.internal.host.ToolCatalog;
@@ -13,12 +14,14 @@ import dev.snakepit.internal.process.WorkerRegistry;
 import dev.snakepit.internal.telemetry.CallInstrumentation;
 import dev.snakepit.internal.time.ExecutorScheduler;
 import dev.snakepit.internal.time.Ticker;
+import dev.snakepit.internal.tools.HostCalls;
 import dev.snakepit.internal.tools.HostContextFactory;
 import dev.snakepit.internal.tools.HostToolInvoker;
 import dev.snakepit.internal.tools.HostToolRegistry;
 import dev.snakepit.internal.transport.TransportFactory;
 import dev.snakepit.internal.transport.grpc.AuthToken;
 import dev.snakepit.internal.transport.grpc.GrpcTransportFactory;
+import dev.snakepit.internal.transport.lane.LaneTransportFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +76,7 @@ public final class PoolAssembly {
     // Workers written for Snakepit do not send our token; accept token-less calls only for them.
     var hostServer = new LazyHostServer(config.poolName(), token, config.workerScript() == null, config.maxMessageSize(),
         sessions, catalog, hostCalls);
-    var transports = transportFactory(config, token);
+    var transports = transportFactory(config, token, runDirectory, hostCalls, hostCallThreads, catalog);
     var launcher = new WorkerLauncher(config, runId, runDirectory, token.value(), transports, hostServer,
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
@@ -110,7 +113,12 @@ public final class PoolAssembly {
   }
 
   /** The one place that decides how the pool talks to its workers. */
-  static TransportFactory transportFactory(SnakepitConfig config, AuthToken token) {
+  static TransportFactory transportFactory(SnakepitConfig config, AuthToken token, Path runDirectory, HostCalls hostCalls,
+      java.util.concurrent.Executor hostCallThreads, ToolCatalog catalog) {
+    if (config.effectiveTransport() == Transport.LANE) {
+      return new LaneTransportFactory(config.poolName(), runDirectory, token.value(), config.maxMessageSize(), hostCalls,
+          hostCallThreads, catalog::register);
+    }
     return new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
         Math.min(2, Runtime.getRuntime().availableProcessors()));
   }

@@ -15,6 +15,7 @@ import dev.snakepit.internal.telemetry.CallInstrumentation;
 import dev.snakepit.internal.time.Ticker;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.WorkerTransport;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -75,16 +76,22 @@ final class CallRunner {
 
   /** Runs a tool; the future completes on a transport thread. */
   public CompletableFuture<ToolResult> execute(String toolName, Map<String, ?> arguments, CallOptions options) {
+    return execute(toolName, arguments, options, null);
+  }
+
+  private CompletableFuture<ToolResult> execute(String toolName, Map<String, ?> arguments, CallOptions options,
+      SyncDriver driver) {
     if (!instrumentation.active()) {
-      return executeDirect(toolName, arguments, options);
+      return executeDirect(toolName, arguments, options, driver);
     }
     var call = instrumentation.toolCall(toolName, options, false);
-    var outcome = executeDirect(toolName, arguments, call.options());
+    var outcome = executeDirect(toolName, arguments, call.options(), driver);
     outcome.whenComplete((result, error) -> call.completed(result == null ? null : result.workerId(), error));
     return outcome;
   }
 
-  private CompletableFuture<ToolResult> executeDirect(String toolName, Map<String, ?> arguments, CallOptions options) {
+  private CompletableFuture<ToolResult> executeDirect(String toolName, Map<String, ?> arguments, CallOptions options,
+      SyncDriver driver) {
     var budget = options.timeoutOverride().orElse(callTimeout);
     long deadline = ticker.read() + budget.toNanos();
     ToolRequest request;
@@ -98,14 +105,14 @@ final class CallRunner {
     }
     // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
     var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var outcome = attempt(request, deadline, budget, route, pending);
+    var outcome = attempt(request, deadline, budget, route, pending, driver);
     if (options.idempotent()) {
       // Only a crash is retried, once: the call may have run, which is safe because the caller said so.
       outcome = outcome.exceptionallyCompose(error -> {
         var cause = unwrap(error);
         if (cause instanceof WorkerCrashedException crashed && deadline - ticker.read() > 0 && !dispatcher.isClosing()) {
           LOG.info("Retrying idempotent call to '{}' after worker {} crashed", toolName, crashed.workerId().orElse("?"));
-          return attempt(request, deadline, budget, route, pending);
+          return attempt(request, deadline, budget, route, pending, null);
         }
         return CompletableFuture.failedFuture(cause);
       });
@@ -136,10 +143,20 @@ final class CallRunner {
   }
 
   private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget, Route route,
-      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
+      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending, SyncDriver driver) {
     var acquired = dispatcher.acquire(request.toolName(), route, deadline, budget);
     pending.set(acquired);
-    return acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set));
+    return acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set, driver));
+  }
+
+  /**
+   * A sync caller, whose thread the transport may use to read its answer ({@link WorkerTransport#drive}):
+   * set when the call goes out on that very thread (a worker was free), so no other thread reads for it.
+   */
+  private static final class SyncDriver {
+    final Thread thread = Thread.currentThread();
+    WorkerTransport transport;
+    long deadlineNanos;
   }
 
   /** A future that completes with {@code outcome} and whose cancel() cancels what {@code pending} holds. */
@@ -189,11 +206,17 @@ final class CallRunner {
 
   /** Runs a tool and waits for its result, rethrowing failures as {@link SnakepitException}s. */
   public ToolResult executeSync(String toolName, Map<String, ?> arguments, CallOptions options) {
-    return await(execute(toolName, arguments, options), toolName);
+    var driver = new SyncDriver();
+    var outcome = execute(toolName, arguments, options, driver);
+    if (driver.transport != null && !outcome.isDone()) {
+      // Read the answer on this thread: no hand-off from a transport thread (docs/architecture.md).
+      driver.transport.drive(outcome, driver.deadlineNanos);
+    }
+    return await(outcome, toolName);
   }
 
   private CompletableFuture<ToolResult> runOn(PooledWorker worker, ToolRequest request, long deadline, Duration budget,
-      Consumer<CompletableFuture<?>> onStarted) {
+      Consumer<CompletableFuture<?>> onStarted, SyncDriver driver) {
     long remaining = deadline - ticker.read();
     if (remaining <= 0) {
       dispatcher.release(worker);
@@ -204,7 +227,12 @@ final class CallRunner {
       listeners.fire(l -> l.callStarted(new PoolEventListener.CallStarted(request.toolName(), worker.id,
           request.sessionId().isEmpty() ? null : request.sessionId(), false)));
     }
-    var call = worker.transport.execute(request, Duration.ofNanos(remaining));
+    boolean drives = driver != null && driver.thread == Thread.currentThread();
+    var call = worker.transport.execute(request, Duration.ofNanos(remaining), drives);
+    if (drives) {
+      driver.transport = worker.transport;
+      driver.deadlineNanos = System.nanoTime() + remaining;
+    }
     onStarted.accept(call);
     return call.handle((response, error) -> {
       var cause = error == null ? null : unwrap(error);

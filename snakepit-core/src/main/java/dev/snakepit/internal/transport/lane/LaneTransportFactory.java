@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.codec.Json;
+import dev.snakepit.internal.tools.HostCalls;
+import dev.snakepit.internal.transport.ReadyFile;
 import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.TransportFailure;
+import dev.snakepit.internal.transport.WorkerEndpoint;
 import dev.snakepit.internal.transport.WorkerTransport;
 import dev.snakepit.internal.transport.grpc.SharedMemory;
 import java.io.IOException;
@@ -21,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
@@ -42,7 +47,7 @@ public final class LaneTransportFactory implements TransportFactory {
   private final Path runDirectory;
   private final String token;
   private final int maxMessageSize;
-  private final HostCalls hostCalls;
+  private final LaneHostCalls hostCalls;
   private final BiConsumer<String, List<ToolInfo>> onTools;
   private final SharedMemory sharedMemory = SharedMemory.create();
   private final AtomicInteger sockets = new AtomicInteger();
@@ -52,16 +57,45 @@ public final class LaneTransportFactory implements TransportFactory {
    * Creates the factory.
    *
    * @param hostCalls serves host tools to Python, or null
+   * @param hostCallThreads where host calls from Python run (user code: it may block)
    * @param onTools receives each worker's tools as it reports them in WELCOME
    */
   public LaneTransportFactory(String poolName, Path runDirectory, String token, int maxMessageSize, HostCalls hostCalls,
-      BiConsumer<String, List<ToolInfo>> onTools) {
+      Executor hostCallThreads, BiConsumer<String, List<ToolInfo>> onTools) {
     this.poolName = poolName;
     this.runDirectory = runDirectory;
     this.token = token;
     this.maxMessageSize = maxMessageSize;
-    this.hostCalls = hostCalls;
+    this.hostCalls = hostCalls == null ? null : new LaneHostCalls(hostCalls, hostCallThreads);
     this.onTools = onTools;
+  }
+
+  @Override
+  public String name() {
+    return "lane";
+  }
+
+  @Override
+  public WorkerEndpoint choose(ReadyFile announced) {
+    for (var endpoint : announced.endpoints()) {
+      if (endpoint instanceof WorkerEndpoint.UnixSocket) {
+        return endpoint;
+      }
+    }
+    throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "NO_LANE_SOCKET",
+        "the ready file announced no lane socket (unix:<path>): " + announced.endpoints()
+            + ". Is the worker our snakepit_bridge worker started with --transport lane?", null);
+  }
+
+  @Override
+  public List<String> workerArguments(String workerId) {
+    return List.of("--transport", "lane");
+  }
+
+  @Override
+  public boolean needsHostCallbackServer() {
+    // Host tools, pings and tool registration travel on the lane.
+    return false;
   }
 
   /** The socket path a worker is told to bind. */
@@ -86,8 +120,12 @@ public final class LaneTransportFactory implements TransportFactory {
   }
 
   @Override
-  public WorkerTransport connect(String host, int port, String workerId) {
-    throw new UnsupportedOperationException("the lane connects to a Unix socket, not to " + host + ":" + port);
+  public WorkerTransport connect(WorkerEndpoint endpoint, String workerId) {
+    if (!(endpoint instanceof WorkerEndpoint.UnixSocket unix)) {
+      throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "UNSUPPORTED_ENDPOINT",
+          "the lane connects to Unix sockets only, not " + endpoint, null);
+    }
+    return connect(unix.path(), workerId);
   }
 
   /** Connects to the worker's socket and runs the handshake. */

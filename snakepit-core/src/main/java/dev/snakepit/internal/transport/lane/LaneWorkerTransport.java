@@ -3,13 +3,13 @@ package dev.snakepit.internal.transport.lane;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PayloadTooLargeException;
 import dev.snakepit.StreamChunk;
-import dev.snakepit.TransportException;
 import dev.snakepit.internal.codec.Json;
 import dev.snakepit.internal.transport.ChunkListener;
 import dev.snakepit.internal.transport.RemoteToolError;
 import dev.snakepit.internal.transport.StreamCall;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.TransportFailure;
 import dev.snakepit.internal.transport.WorkerStatus;
 import dev.snakepit.internal.transport.WorkerTransport;
 import dev.snakepit.internal.transport.grpc.SharedMemory;
@@ -59,7 +59,7 @@ final class LaneWorkerTransport implements WorkerTransport {
   private final String workerId;
   private final int maxMessageSize;
   private final SharedMemory sharedMemory;
-  private final HostCalls hostCalls;
+  private final LaneHostCalls hostCalls;
 
   private final ReentrantLock writeLock = new ReentrantLock();
   private ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER);
@@ -78,7 +78,7 @@ final class LaneWorkerTransport implements WorkerTransport {
   private final boolean workerTakesSharedMemory;
 
   LaneWorkerTransport(SocketChannel channel, String workerId, int maxMessageSize, SharedMemory sharedMemory,
-      boolean workerTakesSharedMemory, HostCalls hostCalls, String poolName) throws IOException {
+      boolean workerTakesSharedMemory, LaneHostCalls hostCalls, String poolName) throws IOException {
     this.channel = channel;
     this.workerId = workerId;
     this.maxMessageSize = maxMessageSize;
@@ -149,8 +149,8 @@ final class LaneWorkerTransport implements WorkerTransport {
           response = decodeResult(flags, payload, this);
         } catch (RuntimeException e) {
           finish(false);
-          completeExceptionally(e instanceof PayloadTooLargeException ? e : new TransportException(toolName, workerId,
-              "INTERNAL", "Call to '" + toolName + "' on worker " + workerId + " returned an unreadable result: " + e.getMessage(), e));
+          completeExceptionally(e instanceof PayloadTooLargeException ? e : new TransportFailure(
+              TransportFailure.Kind.PROTOCOL_ERROR, "INTERNAL", "unreadable result: " + e.getMessage(), e));
           return;
         }
         finish(true);
@@ -409,8 +409,7 @@ final class LaneWorkerTransport implements WorkerTransport {
     public void cancel(String reason) {
       if (pending.containsKey(id)) {
         sendCancel(id);
-        fail(new TransportException(toolName, workerId, "CANCELLED", "Stream of '" + toolName + "' on worker " + workerId
-            + " was cancelled: " + reason, null));
+        fail(new TransportFailure(TransportFailure.Kind.CANCELLED, "CANCELLED", "stream cancelled: " + reason, null));
       }
     }
   }
@@ -572,7 +571,8 @@ final class LaneWorkerTransport implements WorkerTransport {
     } else if (p instanceof StreamPending stream) {
       stream.fail(new CallTimeoutException(stream.toolName, workerId, stream.timeout, CallTimeoutException.Phase.RUNNING, null));
     } else {
-      p.fail(new TransportException("Ping", workerId, "DEADLINE_EXCEEDED", "Worker " + workerId + " did not answer Ping in time.", null));
+      p.fail(new TransportFailure(TransportFailure.Kind.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
+          "worker " + workerId + " did not answer Ping in time", null));
     }
   }
 
@@ -621,17 +621,17 @@ final class LaneWorkerTransport implements WorkerTransport {
     var blobs = new byte[payload.remaining() - 12 - headerLength];
     payload.get(at + 12 + headerLength, blobs);
     hostCalls.execute(() -> {
-      HostCalls.Outcome outcome;
+      LaneHostCalls.Outcome outcome;
       try {
         outcome = hostCalls.call(header, blobs, timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs));
       } catch (RuntimeException e) {
-        outcome = HostCalls.Outcome.failure("{\"type\":\"HostError\",\"message\":" + quote(String.valueOf(e.getMessage())) + "}");
+        outcome = LaneHostCalls.Outcome.failure("{\"type\":\"HostError\",\"message\":" + quote(String.valueOf(e.getMessage())) + "}");
       }
       answer(callId, outcome);
     });
   }
 
-  private void answer(int callId, HostCalls.Outcome outcome) {
+  private void answer(int callId, LaneHostCalls.Outcome outcome) {
     if (closed) {
       return;
     }
@@ -855,11 +855,9 @@ final class LaneWorkerTransport implements WorkerTransport {
   // Closing
   // ---------------------------------------------------------------------------------------------
 
-  private TransportException connectionLost(String toolName) {
-    var what = toolName == null ? "Call" : "Call to '" + toolName + "'";
-    return new TransportException(toolName, workerId, "UNAVAILABLE",
-        what + " on worker " + workerId + " failed: UNAVAILABLE " + (closeReason == null ? "the lane is closed" : closeReason)
-            + ". The worker is not reachable (it may have exited).", null);
+  private TransportFailure connectionLost(String toolName) {
+    return new TransportFailure(TransportFailure.Kind.CONNECTION_LOST, "UNAVAILABLE",
+        "lane to " + workerId + ": " + (closeReason == null ? "closed" : closeReason), null);
   }
 
   private void closeWith(String reason) {

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.StreamChunk;
-import dev.snakepit.TransportException;
 import dev.snakepit.internal.transport.ChunkListener;
 import dev.snakepit.internal.transport.RemoteToolError;
 import dev.snakepit.internal.transport.StreamCall;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.TransportFailure;
 import dev.snakepit.testing.TestPools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,7 +44,7 @@ class LaneWorkerTransportTest {
 
   @BeforeEach
   void start() throws Exception {
-    factory = new LaneTransportFactory("lanetest", runDirectory, TOKEN, 16 * 1024 * 1024, null, null);
+    factory = new LaneTransportFactory("lanetest", runDirectory, TOKEN, 16 * 1024 * 1024, null, null, null);
     transport = (LaneWorkerTransport) factory.connect(launch("w1", TOKEN), "w1");
   }
 
@@ -223,8 +223,8 @@ class LaneWorkerTransportTest {
     var call = transport.execute(request("sleep", Map.of("ms", "20000")), Duration.ofSeconds(30));
     awaitActive(1);
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TransportException.class)
-        .cause().satisfies(e -> assertThat(((TransportException) e).status()).isEqualTo("UNAVAILABLE"));
+    assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TransportFailure.class)
+        .cause().satisfies(e -> assertThat(((TransportFailure) e).kind()).isEqualTo(TransportFailure.Kind.CONNECTION_LOST));
   }
 
   @Test

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.snakepit.HostTool;
 import dev.snakepit.internal.codec.Json;
-import dev.snakepit.internal.tools.HostToolInvoker;
+import dev.snakepit.internal.tools.HostCalls;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /** Serves HOST_CALL and HOST_TOOLS frames with the pool's host tools. */
-public final class HostCalls {
+final class LaneHostCalls {
   /** The answer to a host call: a JSON result, bytes, or an error document. */
   record Outcome(boolean success, byte[] json, ByteBuffer binary, String errorJson) {
     static Outcome failure(String errorJson) {
@@ -22,11 +22,11 @@ public final class HostCalls {
     }
   }
 
-  private final HostToolInvoker invoker;
+  private final HostCalls invoker;
   private final Executor executor;
 
   /** Host calls run by {@code invoker}; each frame is handled on {@code executor}. */
-  public HostCalls(HostToolInvoker invoker, Executor executor) {
+  LaneHostCalls(HostCalls invoker, Executor executor) {
     this.invoker = invoker;
     this.executor = executor;
   }
@@ -40,10 +40,16 @@ public final class HostCalls {
     ArrayNode list = Json.mapper().createArrayNode();
     for (HostTool tool : invoker.exposedTo(sessionId)) {
       var spec = list.addObject().put("name", tool.name()).put("description", tool.description());
+      var metadata = spec.putObject("metadata");
+      tool.metadata().forEach(metadata::put);
       var parameters = spec.putArray("parameters");
       for (var p : tool.parameters()) {
-        parameters.addObject().put("name", p.name()).put("type", p.type()).put("required", p.required())
+        var parameter = parameters.addObject().put("name", p.name()).put("type", p.type()).put("required", p.required())
             .put("description", p.description());
+        if (p.hasDefault()) {
+          // JSON text, as the gRPC ToolSpec carries it (JSON in an Any).
+          parameter.put("default", Json.mapper().valueToTree(p.defaultValue()).toString());
+        }
       }
     }
     return new Outcome(true, list.toString().getBytes(StandardCharsets.UTF_8), null, null);
