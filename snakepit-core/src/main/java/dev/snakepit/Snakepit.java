@@ -155,6 +155,23 @@ public final class Snakepit implements AutoCloseable {
     pool.closeSession(sessionId);
   }
 
+  /**
+   * A typed client: an implementation of interface {@code type} (written by {@code snakepit codegen})
+   * whose {@link PythonTool} methods call this pool.
+   *
+   * @throws IllegalArgumentException when {@code type} is not such an interface (the message names the method)
+   */
+  public <T> T client(Class<T> type) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        this::execute, this::executeAsync, this::stream, "pool " + config().poolName()));
+  }
+
+  /** A typed client whose calls run in {@code session} (for {@link Session#client}). */
+  <T> T client(Class<T> type, Session session) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        session::execute, session::executeAsync, session::stream, "session " + session.id()));
+  }
+
   /** The tools the workers offer, with their parameters, sorted by name. */
   public List<ToolInfo> tools() {
     return pool.tools();
