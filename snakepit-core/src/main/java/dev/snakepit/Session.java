@@ -74,8 +74,7 @@ public final class Session implements AutoCloseable {
    * @throws IllegalArgumentException when {@code type} is not a typed client interface
    */
   public <T> T client(Class<T> type) {
-    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
-        this::execute, this::executeAsync, this::stream, "session " + id));
+    return pool.client(type, this);
   }
 
   private CallOptions route(CallOptions options) {

@@ -140,17 +140,6 @@ public final class Snakepit implements AutoCloseable {
     return session("session-" + java.util.UUID.randomUUID());
   }
 
-  /**
-   * A typed client: an implementation of interface {@code type} (written by {@code snakepit codegen})
-   * whose {@link PythonTool} methods call this pool.
-   *
-   * @throws IllegalArgumentException when {@code type} is not such an interface (the message names the method)
-   */
-  public <T> T client(Class<T> type) {
-    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
-        this::execute, this::executeAsync, this::stream, "pool " + config().poolName()));
-  }
-
   /** The id of the worker a session is bound to, or null (for {@link Session}). */
   String boundWorker(String sessionId) {
     return pool.boundWorker(sessionId);
@@ -164,6 +153,23 @@ public final class Snakepit implements AutoCloseable {
   /** Removes a session (for {@link Session}). */
   void closeSession(String sessionId) {
     pool.closeSession(sessionId);
+  }
+
+  /**
+   * A typed client: an implementation of interface {@code type} (written by {@code snakepit codegen})
+   * whose {@link PythonTool} methods call this pool.
+   *
+   * @throws IllegalArgumentException when {@code type} is not such an interface (the message names the method)
+   */
+  public <T> T client(Class<T> type) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        this::execute, this::executeAsync, this::stream, "pool " + config().poolName()));
+  }
+
+  /** A typed client whose calls run in {@code session} (for {@link Session#client}). */
+  <T> T client(Class<T> type, Session session) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        session::execute, session::executeAsync, session::stream, "session " + session.id()));
   }
 
   /** The tools the workers offer, with their parameters, sorted by name. */

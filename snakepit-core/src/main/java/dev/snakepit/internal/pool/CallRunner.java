@@ -92,42 +92,53 @@ final class CallRunner {
 
   private CompletableFuture<ToolResult> executeDirect(String toolName, Map<String, ?> arguments, CallOptions options,
       SyncDriver driver) {
-    var budget = options.timeoutOverride().orElse(callTimeout);
-    long deadline = ticker.read() + budget.toNanos();
-    ToolRequest request;
-    Route route;
+    PoolCall call;
     try {
-      request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), maxMessageSize);
-      route = route(options);
+      call = prepare(toolName, arguments, options);
     } catch (SnakepitException e) {
       failedCalls.incrementAndGet();
       return CompletableFuture.failedFuture(e);
     }
-    // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
-    var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var outcome = attempt(request, deadline, budget, route, pending, driver);
-    if (options.idempotent()) {
+    var outcome = attempt(call, driver);
+    if (call.idempotent) {
       // Only a crash is retried, once: the call may have run, which is safe because the caller said so.
       outcome = outcome.exceptionallyCompose(error -> {
         var cause = unwrap(error);
-        if (cause instanceof WorkerCrashedException crashed && deadline - ticker.read() > 0 && !dispatcher.isClosing()) {
+        if (cause instanceof WorkerCrashedException crashed && call.attempts() == 1 && call.remainingNanos(ticker.read()) > 0
+            && !dispatcher.isClosing()) {
           LOG.info("Retrying idempotent call to '{}' after worker {} crashed", toolName, crashed.workerId().orElse("?"));
-          return attempt(request, deadline, budget, route, pending, null);
+          return attempt(call, null);
         }
         return CompletableFuture.failedFuture(cause);
       });
     }
-    long startNanos = ticker.read();
     outcome = outcome.whenComplete((result, error) -> {
+      call.done();
       (error == null ? completedCalls : failedCalls).incrementAndGet();
       if (listeners.active()) {
-        callFinished(request, startNanos, result, error);
+        callFinished(call, result, error);
       }
     });
-    return cancelling(outcome, pending);
+    // Cancelling the returned future cancels whatever the call is waiting on: its place in the queue or the RPC.
+    return linked(outcome, call::cancel, null);
   }
 
-  private void callFinished(ToolRequest request, long startNanos, ToolResult result, Throwable error) {
+  /** The prologue of every call, written once: budget and deadline, encoded request, session route. */
+  private PoolCall prepare(String toolName, Map<String, ?> arguments, CallOptions options) {
+    var budget = options.timeoutOverride().orElse(callTimeout);
+    long now = ticker.read();
+    var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), maxMessageSize);
+    return new PoolCall(request, route(options), budget, now, options.idempotent());
+  }
+
+  /** Waits for a worker for the call (counted as an attempt). */
+  private CompletableFuture<PooledWorker> acquire(PoolCall call) {
+    call.startAttempt();
+    return call.waitFor(dispatcher.acquire(call.toolName(), call.route, call.deadlineNanos, call.budget));
+  }
+
+  private void callFinished(PoolCall call, ToolResult result, Throwable error) {
+    var request = call.request;
     var cause = error == null ? null : unwrap(error);
     var code = cause == null ? null
         : cause instanceof SnakepitException se ? se.code()
@@ -137,37 +148,13 @@ final class CallRunner {
         : cause instanceof SnakepitException se ? se.workerId().orElse(null) : null;
     long bytesOut = result == null ? 0 : result.isBinary() ? result.byteBuffer().remaining() : result.json().length();
     var event = new PoolEventListener.CallFinished(request.toolName(), workerId,
-        request.sessionId().isEmpty() ? null : request.sessionId(), Duration.ofNanos(ticker.read() - startNanos), code,
+        request.sessionId().isEmpty() ? null : request.sessionId(), Duration.ofNanos(ticker.read() - call.startNanos), code,
         request.payloadSize(), bytesOut);
     listeners.fire(l -> l.callFinished(event));
   }
 
-  private CompletableFuture<ToolResult> attempt(ToolRequest request, long deadline, Duration budget, Route route,
-      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending, SyncDriver driver) {
-    var acquired = dispatcher.acquire(request.toolName(), route, deadline, budget);
-    pending.set(acquired);
-    return acquired.thenCompose(worker -> runOn(worker, request, deadline, budget, pending::set, driver));
-  }
-
-  /**
-   * A sync caller, whose thread the transport may use to read its answer ({@link WorkerTransport#drive}):
-   * set when the call goes out on that very thread (a worker was free), so no other thread reads for it.
-   */
-  private static final class SyncDriver {
-    final Thread thread = Thread.currentThread();
-    WorkerTransport transport;
-    long deadlineNanos;
-  }
-
-  /** A future that completes with {@code outcome} and whose cancel() cancels what {@code pending} holds. */
-  private static <T> CompletableFuture<T> cancelling(CompletableFuture<T> outcome,
-      java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> pending) {
-    return linked(outcome, () -> {
-      var inner = pending.get();
-      if (inner != null) {
-        inner.cancel(true);
-      }
-    }, null);
+  private CompletableFuture<ToolResult> attempt(PoolCall call, SyncDriver driver) {
+    return acquire(call).thenCompose(worker -> runOn(worker, call, driver));
   }
 
   /**
@@ -215,9 +202,20 @@ final class CallRunner {
     return await(outcome, toolName);
   }
 
-  private CompletableFuture<ToolResult> runOn(PooledWorker worker, ToolRequest request, long deadline, Duration budget,
-      Consumer<CompletableFuture<?>> onStarted, SyncDriver driver) {
-    long remaining = deadline - ticker.read();
+  /**
+   * A sync caller, whose thread the transport may use to read its answer ({@link WorkerTransport#drive}):
+   * set only when the call goes out on that very thread (a worker was free), so no other thread reads for it.
+   */
+  private static final class SyncDriver {
+    final Thread thread = Thread.currentThread();
+    WorkerTransport transport;
+    long deadlineNanos;
+  }
+
+  private CompletableFuture<ToolResult> runOn(PooledWorker worker, PoolCall call, SyncDriver driver) {
+    var request = call.request;
+    var budget = call.budget;
+    long remaining = call.remainingNanos(ticker.read());
     if (remaining <= 0) {
       dispatcher.release(worker);
       return CompletableFuture.failedFuture(
@@ -227,14 +225,14 @@ final class CallRunner {
       listeners.fire(l -> l.callStarted(new PoolEventListener.CallStarted(request.toolName(), worker.id,
           request.sessionId().isEmpty() ? null : request.sessionId(), false)));
     }
+    call.running();
     boolean drives = driver != null && driver.thread == Thread.currentThread();
-    var call = worker.transport.execute(request, Duration.ofNanos(remaining), drives);
+    var sent = worker.transport.execute(request, Duration.ofNanos(remaining), drives);
     if (drives) {
       driver.transport = worker.transport;
       driver.deadlineNanos = System.nanoTime() + remaining;
     }
-    onStarted.accept(call);
-    return call.handle((response, error) -> {
+    return call.waitFor(sent).handle((response, error) -> {
       var cause = error == null ? null : unwrap(error);
       var failed = cause == null && !response.success()
           ? errors.toolError(response.errorJson(), request.toolName(), worker.id, budget)
@@ -304,19 +302,17 @@ final class CallRunner {
   }
 
   private ToolStream streamDirect(String toolName, Map<String, ?> arguments, CallOptions options) {
-    var budget = options.timeoutOverride().orElse(callTimeout);
-    long deadline = ticker.read() + budget.toNanos();
-    var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), maxMessageSize);
-    var route = route(options);
-    var worker = await(dispatcher.acquire(toolName, route, deadline, budget), toolName);
-    var stream = new ChunkIterator(this, worker, request.toolName(), budget, deadline);
-    long remaining = deadline - ticker.read();
+    var call = prepare(toolName, arguments, options);
+    var worker = await(acquire(call), toolName);
+    var stream = new ChunkIterator(this, worker, toolName, call.budget, call.deadlineNanos);
+    long remaining = call.remainingNanos(ticker.read());
     if (remaining <= 0) {
       stream.close();
-      throw new CallTimeoutException(toolName, worker.id, budget, CallTimeoutException.Phase.QUEUED, null);
+      throw new CallTimeoutException(toolName, worker.id, call.budget, CallTimeoutException.Phase.QUEUED, null);
     }
-    streamStarted(worker, request);
-    stream.start(worker.transport.stream(request, Duration.ofNanos(remaining), ChunkIterator.BUFFER, stream.listener()));
+    call.running();
+    streamStarted(worker, call.request);
+    stream.start(worker.transport.stream(call.request, Duration.ofNanos(remaining), ChunkIterator.BUFFER, stream.listener()));
     return stream;
   }
 
@@ -333,29 +329,23 @@ final class CallRunner {
 
   private CompletableFuture<Void> streamDirect(String toolName, Map<String, ?> arguments, CallOptions options,
       Consumer<StreamChunk> onChunk) {
-    var budget = options.timeoutOverride().orElse(callTimeout);
-    long deadline = ticker.read() + budget.toNanos();
-    ToolRequest request;
-    Route route;
+    PoolCall call;
     try {
-      request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), maxMessageSize);
-      route = route(options);
+      call = prepare(toolName, arguments, options);
     } catch (SnakepitException e) {
       return CompletableFuture.failedFuture(e);
     }
-    var pending = new java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>>();
-    var acquired = dispatcher.acquire(toolName, route, deadline, budget);
-    pending.set(acquired);
-    var outcome = acquired.thenCompose(worker -> {
-      var done = new CompletableFuture<Void>();
-      pending.set(done);
-      var callback = new CallbackStream(this, worker, toolName, budget, onChunk, done);
-      streamStarted(worker, request);
-      long remaining = Math.max(1, deadline - ticker.read());
-      worker.transport.stream(request, Duration.ofNanos(remaining), 1, callback);
+    var outcome = acquire(call).thenCompose(worker -> {
+      var done = call.waitFor(new CompletableFuture<Void>());
+      var callback = new CallbackStream(this, worker, toolName, call.budget, onChunk, done);
+      call.running();
+      streamStarted(worker, call.request);
+      long remaining = Math.max(1, call.remainingNanos(ticker.read()));
+      worker.transport.stream(call.request, Duration.ofNanos(remaining), 1, callback);
       return done;
     });
-    return cancelling(outcome, pending);
+    outcome.whenComplete((r, e) -> call.done());
+    return linked(outcome, call::cancel, null);
   }
 
   /** Releases a streaming call's worker (called once per stream). */

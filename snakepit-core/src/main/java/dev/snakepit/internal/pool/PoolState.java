@@ -109,6 +109,16 @@ abstract class PoolState {
       }
       closing = true;
       abandoned = queue.drain();
+    } finally {
+      lock.unlock();
+    }
+    // Queued callers learn at once; they are not held for the running calls' grace.
+    abandoned.forEach(w -> {
+      w.timeout.cancel();
+      w.future.completeExceptionally(new PoolClosedException(w.toolName, "closed while the call was queued"));
+    });
+    lock.lock();
+    try {
       long waitNanos = grace.toNanos();
       while (busy > 0 && waitNanos > 0) {
         try {
@@ -121,10 +131,6 @@ abstract class PoolState {
     } finally {
       lock.unlock();
     }
-    abandoned.forEach(w -> {
-      w.timeout.cancel();
-      w.future.completeExceptionally(new PoolClosedException(w.toolName, "closed while the call was queued"));
-    });
     return true;
   }
 
