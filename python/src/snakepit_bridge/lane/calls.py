@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import error_json
+from ..errors import SerializationError, error_json
 from ..runtime.executor import tool_executor, tracked
 from ..runtime.invoker import is_iterator_result, is_stream_chunk_like, timeout_seconds
 from ..session_context import SessionContext
@@ -57,6 +57,7 @@ class CallHandling:
     shm_dir: str | None
     allow_pickle: bool
     max_length: int
+    max_message_bytes: int
     worker_id: str
 
     def _cancel(self, call: _Call) -> None:
@@ -142,7 +143,8 @@ class CallHandling:
             if self._watcher_parked:
                 self._wake.set()
             try:
-                self._run_sync(call, found[1], kwargs, started, header)
+                # Counted as a busy tool thread, so a ping tells a stuck tool from an idle worker.
+                tracked(self._run_sync, call, found[1], kwargs, started, header)
             finally:
                 self._count(-1)
             return self._rlock.acquire(blocking=False)
@@ -210,6 +212,11 @@ class CallHandling:
         if call.cancelled:
             return
         elapsed_us = int((time.perf_counter() - started) * 1_000_000) & 0xFFFFFFFF
+        if isinstance(result, (bytes, bytearray, memoryview)) and len(result) > self.max_message_bytes:
+            raise SerializationError(
+                f"Result of {len(result)} bytes exceeds the pool's maxMessageSize of {self.max_message_bytes} bytes",
+                result_type="bytes",
+            )
         if isinstance(result, (bytes, bytearray, memoryview)):
             raw = result if isinstance(result, bytes) else bytes(result)
             offer = header.get("r")
@@ -220,7 +227,13 @@ class CallHandling:
                 return
             self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + raw, f.F_BINARY)
             return
-        self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + to_json(result).encode())
+        text = to_json(result).encode()
+        if len(text) > self.max_message_bytes:
+            raise SerializationError(
+                f"Result of {len(text)} bytes of JSON exceeds the maxMessageSize of {self.max_message_bytes} bytes",
+                result_type=type(result).__qualname__,
+            )
+        self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + text)
 
     def _fail(self, call: _Call, exc: BaseException, stream: bool) -> None:
         self.calls.pop(call.call_id, None)

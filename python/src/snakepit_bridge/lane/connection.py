@@ -56,6 +56,7 @@ class LaneConnection(CallHandling):
         self.worker_id = worker_id
         self.token = token.encode() if token else None
         self.max_length = max_frame + f.MIN_LENGTH
+        self.max_message_bytes = max_frame
         self.shm_dir = shm_dir
         self.allow_pickle = allow_pickle
         self.closed = False
@@ -276,7 +277,9 @@ class LaneConnection(CallHandling):
         elif frame_type == f.HOST_RESULT:
             self.host.on_result(call_id, flags, payload)
         elif frame_type == f.PING:
-            self.send(f.PONG, call_id, f.U32X2.pack(self.active_calls, busy_threads()))
+            # Like over gRPC: a cancelled call no longer counts as active, its thread still counts as busy.
+            active = sum(1 for call in list(self.calls.values()) if not call.cancelled)
+            self.send(f.PONG, call_id, f.U32X2.pack(active, busy_threads()))
         elif frame_type == f.GOAWAY:
             raise EOFError(f"the host said goodbye: {bytes(payload).decode(errors='replace')}")
         elif frame_type == f.TELEMETRY_CONTROL:

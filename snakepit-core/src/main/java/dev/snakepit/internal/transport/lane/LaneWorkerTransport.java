@@ -1,6 +1,5 @@
 package dev.snakepit.internal.transport.lane;
 
-import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PayloadTooLargeException;
 import dev.snakepit.StreamChunk;
 import dev.snakepit.internal.codec.Json;
@@ -49,9 +48,7 @@ final class LaneWorkerTransport implements WorkerTransport {
   private static final int READ_BUFFER = 256 * 1024;
   private static final int WRITE_BUFFER = 64 * 1024;
   private static final long MAX_SELECT_MS = 50;
-  private static final Map<String, String> JSON_CHUNK = Map.of("content_type", StreamChunk.JSON);
-  private static final Map<String, String> TEXT_CHUNK = Map.of("content_type", StreamChunk.TEXT);
-  private static final Map<String, String> BYTES_CHUNK = Map.of("content_type", StreamChunk.BYTES);
+  private static final String WORKER_ID = "snakepit.worker_id";
 
   private final SocketChannel channel;
   private final Selector readSelector;
@@ -76,6 +73,10 @@ final class LaneWorkerTransport implements WorkerTransport {
   private volatile boolean closed;
   private volatile String closeReason;
   private final boolean workerTakesSharedMemory;
+  // Chunk metadata as over gRPC (content type, worker id): made once, shared by every chunk.
+  private final Map<String, String> jsonChunk;
+  private final Map<String, String> textChunk;
+  private final Map<String, String> bytesChunk;
 
   LaneWorkerTransport(SocketChannel channel, String workerId, int maxMessageSize, SharedMemory sharedMemory,
       boolean workerTakesSharedMemory, LaneHostCalls hostCalls, String poolName) throws IOException {
@@ -86,6 +87,9 @@ final class LaneWorkerTransport implements WorkerTransport {
     this.workerTakesSharedMemory = workerTakesSharedMemory && sharedMemory != null;
     this.hostCalls = hostCalls;
     this.reader = new FrameReader(READ_BUFFER, maxMessageSize + 64 * 1024);
+    this.jsonChunk = Map.of("content_type", StreamChunk.JSON, WORKER_ID, workerId);
+    this.textChunk = Map.of("content_type", StreamChunk.TEXT, WORKER_ID, workerId);
+    this.bytesChunk = Map.of("content_type", StreamChunk.BYTES, WORKER_ID, workerId);
     channel.configureBlocking(false);
     this.readSelector = Selector.open();
     this.writeSelector = Selector.open();
@@ -350,9 +354,9 @@ final class LaneWorkerTransport implements WorkerTransport {
     public void frame(byte type, int flags, ByteBuffer payload) {
       if (type == LaneFrames.CHUNK) {
         Map<String, String> metadata = switch (flags & LaneFrames.CHUNK_KIND_MASK) {
-          case LaneFrames.CHUNK_TEXT -> TEXT_CHUNK;
-          case LaneFrames.CHUNK_BYTES -> BYTES_CHUNK;
-          default -> JSON_CHUNK;
+          case LaneFrames.CHUNK_TEXT -> textChunk;
+          case LaneFrames.CHUNK_BYTES -> bytesChunk;
+          default -> jsonChunk;
         };
         if ((flags & LaneFrames.F_META) != 0) {
           metadata = withMeta(metadata, readMeta(payload));
@@ -566,14 +570,9 @@ final class LaneWorkerTransport implements WorkerTransport {
       return;
     }
     sendCancel(id);
-    if (p instanceof UnaryCall call) {
-      call.fail(new CallTimeoutException(call.toolName, workerId, call.timeout, CallTimeoutException.Phase.RUNNING, null));
-    } else if (p instanceof StreamPending stream) {
-      stream.fail(new CallTimeoutException(stream.toolName, workerId, stream.timeout, CallTimeoutException.Phase.RUNNING, null));
-    } else {
-      p.fail(new TransportFailure(TransportFailure.Kind.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
-          "worker " + workerId + " did not answer Ping in time", null));
-    }
+    // The pool turns this into a CallTimeoutException and suspects the worker until it shows it is idle.
+    p.fail(new TransportFailure(TransportFailure.Kind.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
+        "no answer from worker " + workerId + " within the call's deadline", null));
   }
 
   private void dispatch(byte type, int flags, int callId, ByteBuffer payload) {

@@ -3,7 +3,6 @@ package dev.snakepit.internal.transport.lane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.CallTimeoutException;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.StreamChunk;
 import dev.snakepit.internal.transport.ChunkListener;
@@ -214,7 +213,8 @@ class LaneWorkerTransportTest {
     var call = transport.execute(request("sleep_sync", Map.of("ms", "20000")), Duration.ofMillis(300), true);
     transport.drive(call, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
     assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-        .hasCauseInstanceOf(CallTimeoutException.class);
+        .cause().isInstanceOf(TransportFailure.class)
+        .satisfies(e -> assertThat(((TransportFailure) e).kind()).isEqualTo(TransportFailure.Kind.DEADLINE_EXCEEDED));
     awaitActive(0);
   }
 
