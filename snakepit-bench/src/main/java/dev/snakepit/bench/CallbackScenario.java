@@ -29,6 +29,9 @@ final class CallbackScenario implements Scenario {
       var ours = context.track(HostToolBench.start(context));
       started.add(ours);
       contenders.add(new Contender("snakepit", Report.Role.OURS, ours::call));
+      var oursGrpc = context.track(HostToolBench.start(context, SnakepitPeer.GRPC, SnakepitPeer::grpc));
+      started.add(oursGrpc);
+      contenders.add(new Contender(SnakepitPeer.GRPC, Report.Role.OURS, oursGrpc::call));
       contenders.add(new Contender(Report.PY4J, Report.Role.PEER, () -> py4j.worker().callHost(LatencyScenario.MESSAGE)));
       var budget = context.budget;
       var samples = Scenario.interleave(contenders, budget.latencyWarmup() / 2, budget.latencyRounds(), budget.callbackCalls() / budget.latencyRounds());

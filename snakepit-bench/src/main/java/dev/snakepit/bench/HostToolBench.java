@@ -17,11 +17,16 @@ final class HostToolBench implements AutoCloseable {
   }
 
   static HostToolBench start(BenchContext context) {
+    return start(context, "snakepit", b -> b);
+  }
+
+  static HostToolBench start(BenchContext context, String name,
+      java.util.function.UnaryOperator<dev.snakepit.SnakepitConfig.Builder> tweak) {
     var echo = HostTool.builder(HOST_TOOL)
         .description("Returns its argument (benchmark)")
         .handler((arguments, call) -> arguments.get("message"))
         .build();
-    var peer = SnakepitPeer.start(context, "snakepit", 1, b -> b.hostTool(echo));
+    var peer = SnakepitPeer.start(context, name, 1, b -> tweak.apply(b.hostTool(echo)));
     return new HostToolBench(peer);
   }
 

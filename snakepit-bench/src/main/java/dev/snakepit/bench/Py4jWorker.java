@@ -14,6 +14,9 @@ public interface Py4jWorker {
   /** Returns {@code size} bytes. */
   byte[] source(int size);
 
+  /** The "sync numpy tool": argmax of a small matrix times {@code (a, b, c, d)}. */
+  int argmax(double a, double b, double c, double d);
+
   /** Calls {@link Py4jEntry#hostEcho(String)} back in Java and returns its result. */
   String callHost(String message);
 }

@@ -12,6 +12,13 @@ import java.util.function.UnaryOperator;
 /** Snakepit itself, running {@code snakepit_bench.adapter.BenchAdapter} through the public API only. */
 final class SnakepitPeer implements AutoCloseable {
   static final String ADAPTER = "snakepit_bench.adapter.BenchAdapter";
+  /** The contender name of a pool forced onto the gRPC transport (the default one uses the lane). */
+  static final String GRPC = "snakepit (gRPC)";
+
+  /** Forces the gRPC transport. */
+  static SnakepitConfig.Builder grpc(SnakepitConfig.Builder builder) {
+    return builder.transport(dev.snakepit.Transport.GRPC);
+  }
 
   private final BenchContext context;
   private final Snakepit pit;
@@ -55,6 +62,11 @@ final class SnakepitPeer implements AutoCloseable {
 
   Object echo(String message) {
     return pit.execute("echo", Map.of("message", message));
+  }
+
+  /** The "sync numpy tool": argmax of a small matrix times {@code x}. */
+  long argmax(java.util.List<Double> x) {
+    return pit.execute("argmax", Map.of("x", x)).asLong();
   }
 
   Object echoThreaded(String message) {

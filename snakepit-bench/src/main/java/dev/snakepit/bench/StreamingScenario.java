@@ -31,6 +31,8 @@ final class StreamingScenario implements Scenario {
       context.say("streaming: starting Snakepit and floors");
       var ours = context.track(SnakepitPeer.start(context, "snakepit", 1, b -> b));
       started.add(ours);
+      var oursGrpc = context.track(SnakepitPeer.start(context, SnakepitPeer.GRPC, 1, SnakepitPeer::grpc));
+      started.add(oursGrpc);
       var floor = context.track(GrpcFloor.start(context, 1, Transports.floorLink()));
       started.add(floor);
       var socket = context.track(SocketFloor.start(context));
@@ -40,6 +42,7 @@ final class StreamingScenario implements Scenario {
           new Streamer("snakepit (iterator, async generator)", Report.Role.OURS, count, n -> ours.stream("chunks", n, CHUNK)),
           new Streamer("snakepit (callback, async generator)", Report.Role.OURS, count, n -> ours.streamCallback("chunks", n, CHUNK)),
           new Streamer("snakepit (iterator, sync generator)", Report.Role.OURS, syncCount, n -> ours.stream("chunks_sync", n, CHUNK)),
+          new Streamer(SnakepitPeer.GRPC, Report.Role.OURS, count, n -> oursGrpc.stream("chunks", n, CHUNK)),
           new Streamer(floor.name(), Report.Role.FLOOR, count, n -> floor.stream(n, CHUNK)),
           new Streamer(socket.name(), Report.Role.FLOOR, count, n -> socket.stream(n, CHUNK)));
       var contenders = new ArrayList<Contender>();

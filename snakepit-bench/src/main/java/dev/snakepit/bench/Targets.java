@@ -79,7 +79,61 @@ final class Targets {
         "worst slowdown vs Py4J (best snakepit configuration per case)", worst,
         String.format(Locale.ROOT, "<= %.2f (small-call gap)", gap), check(finalWorst, v -> v <= gap),
         "worst: " + worstCase + (beyond.isEmpty() ? "" : "; beyond the gap: " + String.join(", ", beyond))));
+    laneTargets(report, results);
     return results;
+  }
+
+  /** The local lane's targets (issue "local lane"): ratios to Py4J and to the raw socket, from the same run. */
+  private static void laneTargets(Report report, List<Result> results) {
+    var best = bestOursPerCase(report);
+    for (var caseName : List.of(LatencyScenario.CASE, LatencyScenario.NUMPY_CASE)) {
+      var ours = report.find(LatencyScenario.ID, caseName, "snakepit");
+      var py4j = report.find(LatencyScenario.ID, caseName, Report.PY4J);
+      double ratio = Report.ratio(ours, py4j);
+      results.add(new Result("lane: " + caseName + " p50 vs Py4J", "snakepit / Py4J", ratio, "<= 1.50",
+          check(ratio, v -> v <= 1.5), micros(ours, py4j)));
+    }
+    var throughputCase = ThroughputScenario.caseName(2, 8);
+    var bestRate = best.get(ThroughputScenario.ID + "\u0000" + throughputCase);
+    double rate = Report.ratio(bestRate, report.find(ThroughputScenario.ID, throughputCase, Report.PY4J));
+    results.add(new Result("lane: throughput (2 workers, 8 in flight) vs Py4J", "best snakepit / Py4J", rate, ">= 0.70",
+        check(rate, v -> v >= 0.7), bestRate == null ? "not measured" : bestRate.contender() + ": "
+            + rates(report, ThroughputScenario.ID, throughputCase, bestRate.contender(), Report.PY4J)));
+    var callback = report.find(CallbackScenario.ID, CallbackScenario.CASE, "snakepit");
+    var callbackPeer = report.find(CallbackScenario.ID, CallbackScenario.CASE, Report.PY4J);
+    double callbackRatio = Report.ratio(callback, callbackPeer);
+    results.add(new Result("lane: host-tool callback p50 vs Py4J", "snakepit / Py4J", callbackRatio, "<= 2.00",
+        check(callbackRatio, v -> v <= 2.0), micros(callback, callbackPeer)));
+    double streamRatio = Double.NaN;
+    String streamDetail = "not measured";
+    for (var row : best.values()) {
+      if (row.scenario().equals(StreamingScenario.ID)) {
+        var socket = report.find(StreamingScenario.ID, row.caseName(), "raw UDS socket");
+        streamRatio = Report.ratio(row, socket);
+        streamDetail = row.contender() + ": " + rates(report, StreamingScenario.ID, row.caseName(), row.contender(), "raw UDS socket");
+      }
+    }
+    results.add(new Result("lane: stream (best snakepit row) vs raw Unix socket", "best snakepit / raw UDS socket",
+        streamRatio, ">= 0.30", check(streamRatio, v -> v >= 0.3), streamDetail));
+    var startup = report.find(StartupScenario.ID, StartupScenario.ONE, "snakepit");
+    var startupPeer = report.find(StartupScenario.ID, StartupScenario.ONE, Report.PY4J);
+    double startupRatio = Report.ratio(startup, startupPeer);
+    results.add(new Result("lane: 1 worker -> first call vs Py4J", "snakepit / Py4J", startupRatio, "<= 1.20",
+        check(startupRatio, v -> v <= 1.2), micros(startup, startupPeer)));
+    // Today's payload figures (before the lane), in MB/s: the lane must not lose the shared-memory hand-off.
+    for (var mode : List.of("up", "down")) {
+      var row = report.find(PayloadScenario.ID, PayloadScenario.caseName(64, mode), "snakepit");
+      double before = mode.equals("up") ? 3600 : 1400;
+      double ratio = row == null ? Double.NaN : row.rate() / before;
+      results.add(new Result("lane: 64 MiB " + mode + " vs before the lane (" + (int) before + " MB/s)",
+          "snakepit / " + (int) before + " MB/s", ratio, ">= 1.00 (noisy)", check(ratio, v -> v >= 1.0),
+          row == null ? "not measured" : Report.number(row.rate()) + " MB/s"));
+    }
+  }
+
+  private static String micros(Report.Row a, Report.Row b) {
+    return a == null || b == null ? "not measured"
+        : String.format(Locale.ROOT, "%.0f us vs %.0f us", a.p50Micros(), b.p50Micros());
   }
 
   private static Map<String, Report.Row> bestOursPerCase(Report report) {

@@ -46,6 +46,8 @@ final class ThroughputScenario implements Scenario {
         var oursHigh = context.track(SnakepitPeer.start(context, OURS_HIGH, workers,
             b -> b.workerConcurrency(HIGH_CONCURRENCY)));
         started.add(oursHigh);
+        var oursGrpc = context.track(SnakepitPeer.start(context, SnakepitPeer.GRPC, workers, SnakepitPeer::grpc));
+        started.add(oursGrpc);
         var floor = context.track(GrpcFloor.start(context, workers, Transports.floorLink()));
         started.add(floor);
         var py4j = context.track(Py4jPeer.start(context, workers));
@@ -55,7 +57,7 @@ final class ThroughputScenario implements Scenario {
           var caseName = caseName(workers, inFlight);
           context.say("throughput: " + caseName);
           List<Runnable> measurements = new ArrayList<>();
-          var rates = new double[4][budget.throughputRounds()];
+          var rates = new double[5][budget.throughputRounds()];
           int[] round = {0};
           measurements.add(() -> rates[0][round[0]] = ClosedLoop.async(
               (done, failed) -> ours.echoAsync(LatencyScenario.MESSAGE, done, failed), inFlight,
@@ -69,7 +71,10 @@ final class ThroughputScenario implements Scenario {
           measurements.add(() -> rates[3][round[0]] = ClosedLoop.threads(
               () -> py4j.worker().echo(LatencyScenario.MESSAGE), inFlight,
               budget.throughputWarmup(), budget.throughputWindow()));
-          var order = new ArrayList<>(List.of(0, 1, 2, 3));
+          measurements.add(() -> rates[4][round[0]] = ClosedLoop.async(
+              (done, failed) -> oursGrpc.echoAsync(LatencyScenario.MESSAGE, done, failed), inFlight,
+              budget.throughputWarmup(), budget.throughputWindow()));
+          var order = new ArrayList<>(List.of(0, 1, 2, 3, 4));
           for (round[0] = 0; round[0] < budget.throughputRounds(); round[0]++) {
             for (int index : order) {
               measurements.get(index).run();
@@ -79,6 +84,7 @@ final class ThroughputScenario implements Scenario {
           int n = budget.throughputRounds();
           report.rate(ID, caseName, OURS_DEFAULT, Report.Role.OURS, Samples.median(rates[0]), "calls/s", n);
           report.rate(ID, caseName, OURS_HIGH, Report.Role.OURS, Samples.median(rates[1]), "calls/s", n);
+          report.rate(ID, caseName, SnakepitPeer.GRPC, Report.Role.OURS, Samples.median(rates[4]), "calls/s", n);
           report.rate(ID, caseName, floor.name(), Report.Role.FLOOR, Samples.median(rates[2]), "calls/s", n);
           report.rate(ID, caseName, py4j.name(), Report.Role.PEER, Samples.median(rates[3]), "calls/s", n);
         }
