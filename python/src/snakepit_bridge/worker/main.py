@@ -16,7 +16,7 @@ from . import lifecycle
 __all__ = ["DEFAULT_TRANSPORT", "TRANSPORTS", "main", "run", "select_transport"]
 
 DEFAULT_TRANSPORT = "grpc"
-TRANSPORTS = ("grpc",)
+TRANSPORTS = ("grpc", "lane")
 
 
 def select_transport(requested: str | None) -> str:
@@ -36,12 +36,20 @@ def run(argv: list[str] | None = None) -> int:
     if not lifecycle.watch_parent():
         return lifecycle.EXIT_OK
 
+    if args.listen:  # a standalone worker serving remote pools (docs/remote.md)
+        from ..standalone.serve import run as run_standalone
+
+        return run_standalone(args, worker_id)
     # The transport dispatch point: one branch per transport.
     transport = select_transport(args.transport)
     if transport == "grpc":
         from ..wire.worker import run as run_grpc
 
         return run_grpc(args, worker_id)
+    if transport == "lane":
+        from ..lane.worker import run as run_lane
+
+        return run_lane(args, worker_id)
     return lifecycle.fatal(
         lifecycle.EXIT_USAGE, f"unknown transport {transport!r} (--transport / SNAKEPIT_TRANSPORT); known: {TRANSPORTS}"
     )
