@@ -53,7 +53,7 @@ EXIT_IMPORT = 3
 DEFAULT_WORKER_MODULE = "snakepit_bridge.server"
 # What a worker imports for its transport once it runs: imported in the template, so forked workers
 # start with it (the transport is chosen as the worker chooses it: --transport, else SNAKEPIT_TRANSPORT).
-TRANSPORT_MODULES = {"grpc": ("snakepit_bridge.wire.worker",)}
+TRANSPORT_MODULES = {"grpc": ("snakepit_bridge.wire.worker",), "lane": ("snakepit_bridge.lane.worker",)}
 
 
 def _parser() -> argparse.ArgumentParser:
