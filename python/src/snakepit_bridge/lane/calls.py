@@ -179,13 +179,13 @@ class CallHandling:
 
     def _run_sync(self, call: _Call, func: Any, kwargs: dict[str, Any], started: float, header: Any) -> None:
         try:
-            with self.invoker.scope(call.ctx):
+            with self.invoker.scope(call.ctx) as span:
                 if self._setter is not None:
                     self._setter(call.ctx)
                 result = func(**kwargs)
                 if is_iterator_result(result):
                     result = [item.data if is_stream_chunk_like(item) else item for item in result]
-            self._reply(call, result, started, header)
+            self._reply(call, result, started, header, span)
         except Exception as exc:
             self._fail(call, exc, False)
         finally:
@@ -200,18 +200,28 @@ class CallHandling:
     async def _unary_async(self, call: _Call, arguments: dict[str, Any], header: Any) -> None:
         started = time.perf_counter()
         try:
-            with self.invoker.scope(call.ctx):
+            with self.invoker.scope(call.ctx) as span:
                 result = await self.invoker.unary(call.ctx, arguments, timeout_seconds(call.ctx.metadata))
-            self._reply(call, result, started, header)
+            self._reply(call, result, started, header, span)
         except asyncio.CancelledError:
             log.info("tool %s cancelled", call.ctx.tool_name)
         except Exception as exc:
             self._fail(call, exc, False)
 
-    def _reply(self, call: _Call, result: Any, started: float, header: Mapping[str, Any]) -> None:
+    def _reply(self, call: _Call, result: Any, started: float, header: Mapping[str, Any], span: Any = None) -> None:
         if call.cancelled:
             return
         elapsed_us = int((time.perf_counter() - started) * 1_000_000) & 0xFFFFFFFF
+        meta: dict[str, str] = {}
+        if span is not None:
+            span.traceparent(meta)  # the Python span that served the call, as over gRPC
+        if meta:
+            block = json.dumps(meta).encode()
+            prefix = f.U32.pack(elapsed_us) + f.U32.pack(len(block)) + block
+            flags = f.F_META
+        else:
+            prefix = f.U32.pack(elapsed_us)
+            flags = 0
         if isinstance(result, (bytes, bytearray, memoryview)) and len(result) > self.max_message_bytes:
             raise SerializationError(
                 f"Result of {len(result)} bytes exceeds the pool's maxMessageSize of {self.max_message_bytes} bytes",
@@ -222,10 +232,10 @@ class CallHandling:
             offer = header.get("r")
             if offer and self.shm_dir is not None and len(raw) >= int(offer[0]) and len(raw) <= self.max_length:
                 write_file(self._shm_path(offer[1]), raw)
-                payload = f.U32.pack(elapsed_us) + f"{offer[1]}:{len(raw)}".encode()
-                self.send(f.RESULT, call.call_id, payload, f.F_BINARY | f.F_SHM)
+                payload = prefix + f"{offer[1]}:{len(raw)}".encode()
+                self.send(f.RESULT, call.call_id, payload, flags | f.F_BINARY | f.F_SHM)
                 return
-            self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + raw, f.F_BINARY)
+            self.send(f.RESULT, call.call_id, prefix + raw, flags | f.F_BINARY)
             return
         text = to_json(result).encode()
         if len(text) > self.max_message_bytes:
@@ -233,7 +243,7 @@ class CallHandling:
                 f"Result of {len(text)} bytes of JSON exceeds the maxMessageSize of {self.max_message_bytes} bytes",
                 result_type=type(result).__qualname__,
             )
-        self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + text)
+        self.send(f.RESULT, call.call_id, prefix + text, flags)
 
     def _fail(self, call: _Call, exc: BaseException, stream: bool) -> None:
         self.calls.pop(call.call_id, None)
