@@ -53,7 +53,7 @@ class RemotePoolIntegrationTest {
 
   private Snakepit pool(RemoteWorkers remote, int slots) {
     var pit = Snakepit.start(SnakepitConfig.builder().poolName("remote-test").workers(slots)
-        .remoteWorkers(remote.healthCheck(Duration.ofMillis(200), Duration.ofMillis(500), 2))
+        .remoteWorkers(remote.healthCheck(Duration.ofMillis(500), Duration.ofSeconds(2), 3))
         .startupTimeout(Duration.ofSeconds(20)).callTimeout(Duration.ofSeconds(30)).build());
     closeLast.addFirst(pit);
     return pit;
