@@ -73,6 +73,7 @@ public final class SnakepitConfig {
   private final List<CallInterceptor> callInterceptors;
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
+  private final RemoteWorkers remoteWorkers;
   private final StartMode startMode;
   private final Transport transport;
   private final List<String> preloadModules;
@@ -114,6 +115,7 @@ public final class SnakepitConfig {
     this.callInterceptors = List.copyOf(b.callInterceptors);
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
+    this.remoteWorkers = b.remoteWorkers;
     this.startMode = b.startMode;
     this.transport = b.transport;
     this.preloadModules = List.copyOf(b.preloadModules);
@@ -174,6 +176,7 @@ public final class SnakepitConfig {
     b.callInterceptors.addAll(callInterceptors);
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
+    b.remoteWorkers = remoteWorkers;
     b.startMode = startMode;
     b.transport = transport;
     b.preloadModules.addAll(preloadModules);
@@ -359,6 +362,11 @@ public final class SnakepitConfig {
     return workerLogLevel;
   }
 
+  /** The remote (standalone) workers the pool uses instead of starting local ones, if configured. */
+  public java.util.Optional<RemoteWorkers> remoteWorkers() {
+    return java.util.Optional.ofNullable(remoteWorkers);
+  }
+
   /** How workers are started: forked from a template or spawned (default {@link StartMode#AUTO}). */
   public StartMode startMode() {
     return startMode;
@@ -379,7 +387,7 @@ public final class SnakepitConfig {
       return transport;
     }
     // Telemetry events from Python tools reach listeners over gRPC only (the lane reserves a frame for them).
-    boolean ours = workerScript == null && DEFAULT_WORKER_MODULE.equals(workerModule);
+    boolean ours = workerScript == null && DEFAULT_WORKER_MODULE.equals(workerModule) && remoteWorkers == null;
     return ours && eventListeners.isEmpty() ? Transport.LANE : Transport.GRPC;
   }
 
@@ -452,6 +460,7 @@ public final class SnakepitConfig {
     private final List<CallInterceptor> callInterceptors = new ArrayList<>();
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
+    private RemoteWorkers remoteWorkers;
     private StartMode startMode = StartMode.AUTO;
     private Transport transport = Transport.AUTO;
     private final List<String> preloadModules = new ArrayList<>();
@@ -732,6 +741,18 @@ public final class SnakepitConfig {
      */
     public Builder workerLogLevel(org.slf4j.event.Level level) {
       this.workerLogLevel = Objects.requireNonNull(level, "workerLogLevel");
+      return this;
+    }
+
+    /**
+     * Uses remote workers (standalone workers started with {@code python -m snakepit_bridge.server
+     * --listen ...}, for example pods behind a headless Kubernetes Service) instead of starting local
+     * ones: {@link #workers(int)} worker slots are spread over the live remote workers. The Python
+     * settings (interpreter, adapter, paths, environment) are then the workers' own business.
+     * See docs/remote.md.
+     */
+    public Builder remoteWorkers(RemoteWorkers remote) {
+      this.remoteWorkers = Objects.requireNonNull(remote, "remoteWorkers");
       return this;
     }
 
