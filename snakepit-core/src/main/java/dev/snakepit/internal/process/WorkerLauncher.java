@@ -154,6 +154,12 @@ public final class WorkerLauncher implements AutoCloseable {
     if (!config.preloadModules().isEmpty()) {
       command.addAll(List.of("--preload", String.join(",", config.preloadModules())));
     }
+    // The template preloads what the workers' transport imports.
+    var arguments = transports.workerArguments(config.poolName() + "-template");
+    int transport = arguments.indexOf("--transport");
+    if (transport >= 0 && transport + 1 < arguments.size()) {
+      command.addAll(List.of("--transport", arguments.get(transport + 1)));
+    }
     forkServer = ForkServer.start(new ForkServer.Settings(config.poolName(), config.poolName() + "-template", command,
         environment, config.workingDirectory(), runDirectory.resolve("fork-output.sock"), config.startupTimeout(),
         config.restartBackoffInitial(), config.restartBackoffMax(), config.startMode() == StartMode.FORK,
