@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import wait_until
+from conftest import SHOWCASE, WorkerProcess, wait_until
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "snakepit_bridge"
 GENERATED = {"snakepit_bridge_pb2.py", "snakepit_bridge_pb2_grpc.py", "snakepit_bridge_pb2.pyi"}
@@ -90,26 +90,8 @@ def test_no_module_is_over_400_lines_except_generated_code() -> None:
 
 
 def _spawn(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path, Path]:
-    ready = tmp_path / "ready"
-    stderr = tmp_path / "stderr.txt"
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
-    full_env.update({"PYTHONUNBUFFERED": "1", "SNAKEPIT_READY_FILE": str(ready), **(env or {})})
-    with open(stderr, "wb") as sink:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "snakepit_bridge.server",
-                "--adapter",
-                "snakepit_bridge.adapters.showcase.ShowcaseAdapter",
-                *args,
-            ],
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-    return proc, ready, stderr
+    worker = WorkerProcess.start(SHOWCASE, tmp_path / "ready", *args, env=env)
+    return worker.proc, worker.ready_file, worker.stderr_file
 
 
 def test_an_unknown_transport_is_a_usage_error_naming_the_known_ones(tmp_path: Path) -> None:
@@ -126,7 +108,7 @@ def test_the_transport_can_come_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_sigusr2_prints_every_threads_stack_and_the_worker_keeps_serving(tmp_path: Path) -> None:
-    proc, ready, stderr = _spawn(tmp_path, "--port", "0")
+    proc, ready, stderr = _spawn(tmp_path)
     try:
         wait_until(lambda: ready.exists() or proc.poll() is not None, 30, "ready file")
         assert proc.poll() is None, stderr.read_text()
