@@ -321,6 +321,8 @@ public final class WorkerPool implements AutoCloseable {
     env.put("SNAKEPIT_PARENT_WATCH", "stdin");
     env.put("SNAKEPIT_MAX_MESSAGE_BYTES", Integer.toString(config.maxMessageSize()));
     env.put("SNAKEPIT_SHUTDOWN_GRACE_MS", Long.toString(config.shutdownGrace().toMillis()));
+    // The worker warns (once per pool) when calls share an adapter that is not declared thread safe.
+    env.put("SNAKEPIT_WORKER_CONCURRENCY", Integer.toString(config.workerConcurrency()));
     env.put("SNAKEPIT_HEARTBEAT_CONFIG",
         "{\"enabled\":true,\"interval_ms\":2000,\"timeout_ms\":10000,\"max_missed_heartbeats\":3,"
             + "\"initial_delay_ms\":2000,\"jitter_ms\":500,\"dependent\":true}");
