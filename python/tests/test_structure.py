@@ -136,3 +136,45 @@ def test_a_crash_prints_the_python_stack(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "Fatal Python error" in out.stderr and "crash_here" in out.stderr
+
+
+def _package_imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """Modules of this package that ``module`` imports, also inside functions (not in TYPE_CHECKING
+    blocks); ``from package import submodule`` counts as importing the submodule only."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join([*base, node.module] if node.module else base)
+                for alias in node.names:
+                    found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_no_import_cycles_between_the_packages_modules_even_through_lazy_imports() -> None:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    names = set(modules)
+    graph = {name: _package_imports(path, name, names) & names - {name} for name, path in modules.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for dependency in sorted(graph[name]):
+            if state.get(dependency) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, name, dependency]))
+            if dependency not in state:
+                visit(dependency, [*path, name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])

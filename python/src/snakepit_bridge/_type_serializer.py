@@ -8,6 +8,7 @@ import math
 import pickle
 from typing import Any
 
+from ._graceful import GracefulJSONEncoder
 from .zero_copy import ZERO_COPY_MARKER, ZeroCopyRef
 
 __all__ = ["TypeSerializer"]
@@ -98,8 +99,6 @@ class TypeSerializer:
 
     @staticmethod
     def _serialize_value(value: Any, var_type: str) -> bytes:
-        from .serialization import GracefulJSONEncoder
-
         if var_type == "float" and isinstance(value, float) and not math.isfinite(value):
             value = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
         return json.dumps(value, cls=GracefulJSONEncoder).encode("utf-8")

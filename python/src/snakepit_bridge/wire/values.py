@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from .._graceful import graceful_default
 from ..errors import InvalidArgumentsError, SerializationError
-from ..serialization import graceful_default
 
 __all__ = [
     "BINARY_TYPES",
