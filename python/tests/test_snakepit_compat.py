@@ -264,3 +264,20 @@ def test_snakepits_usage_examples_run_on_the_showcase(showcase_worker) -> None:
     assert [json.loads(c.data)["value"] for c in showcase_worker.stream("stream_fibonacci", count=5) if c.data] == [
         0, 1, 1, 2, 3,
     ]  # fmt: skip
+
+
+def test_session_context_built_from_a_stub_like_snakepit_does(fake_host: FakeHost) -> None:
+    from snakepit_bridge import SessionContext
+
+    channel = grpc.insecure_channel(fake_host.address)
+    try:
+        with SessionContext(pb2_grpc.BridgeServiceStub(channel), "s-7", request_metadata={"k": "v"}) as ctx:
+            assert (ctx.session_id, ctx.request_metadata, ctx.metadata) == ("s-7", {"k": "v"}, {"k": "v"})
+            multiply = ctx.elixir_tools["multiply"]
+            assert (multiply["name"], multiply["description"]) == ("multiply", "Multiply a by b")
+            assert multiply(a=3, b=4) == 12 and ctx.call_elixir_tool("multiply", a=2, b=5) == 10
+            with pytest.raises(RuntimeError, match="boom from Java"):
+                ctx.call_elixir_tool("explode")
+        # leaving the block asked the host to clean the session up (best effort: the fake host cannot)
+    finally:
+        channel.close()
