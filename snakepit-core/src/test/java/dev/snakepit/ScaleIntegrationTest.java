@@ -2,7 +2,7 @@ package dev.snakepit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.time.Duration;
 import java.util.HashSet;
@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A pool of 128 workers starts on a small machine (this one has 2 cores) in both start modes:
  * start-up is bounded ({@code startupConcurrency}) and each worker's budget counts from its own start.
  */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class ScaleIntegrationTest {
   private static final int WORKERS = 128;
 

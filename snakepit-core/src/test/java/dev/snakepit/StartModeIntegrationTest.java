@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.snakepit.testing.CapturedStderr;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Forked and spawned workers: both serve, forked ones come from the template, and neither outlives the JVM. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class StartModeIntegrationTest {
   private static final Duration BOUND = Duration.ofSeconds(30);
   private static final long JVM = ProcessHandle.current().pid();
