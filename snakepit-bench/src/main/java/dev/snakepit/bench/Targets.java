@@ -80,6 +80,7 @@ final class Targets {
         String.format(Locale.ROOT, "<= %.2f (small-call gap)", gap), check(finalWorst, v -> v <= gap),
         "worst: " + worstCase + (beyond.isEmpty() ? "" : "; beyond the gap: " + String.join(", ", beyond))));
     laneTargets(report, results);
+    ForkTargets.evaluate(report, results);
     return results;
   }
 

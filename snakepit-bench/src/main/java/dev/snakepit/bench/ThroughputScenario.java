@@ -92,5 +92,6 @@ final class ThroughputScenario implements Scenario {
         started.reversed().forEach(context::close);
       }
     }
+    ScaleThroughput.run(context, report);
   }
 }

@@ -116,6 +116,12 @@ public final class PoolAssembly {
         List.copyOf(afterWorkers));
     // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
     WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
+    try {
+      launcher.startForkServer(registry);
+    } catch (RuntimeException e) {
+      closeQuietly(afterWorkers);
+      throw e;
+    }
     return WorkerPool.start(parts);
   }
 
@@ -128,6 +134,16 @@ public final class PoolAssembly {
     }
     return new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
         Math.min(2, Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static void closeQuietly(List<AutoCloseable> closeables) {
+    for (var closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.debug("Could not close {}", closeable, e);
+      }
+    }
   }
 
   private static void deleteTree(Path directory) {
