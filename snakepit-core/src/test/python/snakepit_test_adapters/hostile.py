@@ -68,6 +68,11 @@ class HostileAdapter(BaseAdapter):
             yield {"i": i}
         raise RuntimeError(f"generator failed after {after} items")
 
+    @tool(description="yield an item, then call sys.exit", supports_streaming=True)
+    def exit_midway(self) -> Iterator[int]:
+        yield 1
+        raise SystemExit(5)
+
     @tool(description="exit the process with a code, skipping cleanup")
     def exit_process(self, code: int = 3) -> None:
         os._exit(code)

@@ -30,8 +30,7 @@ class WorkerCatalogueTest {
 
   @BeforeAll
   static void startPool() {
-    // Until every worker enables faulthandler itself, the standard variable turns it on.
-    pit = Snakepit.start(Catalogue.hostilePool().maxMessageSize(1 << 20).workerEnvironment("PYTHONFAULTHANDLER", "1")
+    pit = Snakepit.start(Catalogue.hostilePool().maxMessageSize(1 << 20)
         .restartBackoff(java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(100))
         .breakerThreshold(50).build());
   }
@@ -90,17 +89,27 @@ class WorkerCatalogueTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("defect found by the catalogue: SystemExit in a tool aborts the worker; fix pending the Python package split")
   void systemExitInAToolIsAnErrorOfTheCallNotOfTheWorker() {
     long pid = pit.execute("pid", Map.of()).asLong();
-    fails(() -> pit.execute("system_exit", Map.of("code", 4)), PythonException.class, "system_exit", "SystemExit");
+    fails(() -> pit.execute("system_exit", Map.of("code", 4)), PythonException.class, "system_exit", "SystemExit(4)",
+        "raise an exception instead");
     assertThat(pit.execute("pid", Map.of()).asLong()).as("the same worker serves on").isEqualTo(pid);
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("defect found by the catalogue: KeyboardInterrupt in a tool aborts the worker; fix pending the Python package split")
   void keyboardInterruptInAToolIsAnErrorOfTheCall() {
     fails(() -> pit.execute("interrupt", Map.of()), PythonException.class, "interrupt", "KeyboardInterrupt");
+  }
+
+  @Test
+  void systemExitInsideAGeneratorFailsTheStreamNotTheWorker() {
+    long pid = pit.execute("pid", Map.of()).asLong();
+    fails(() -> {
+      try (var stream = pit.stream("exit_midway", Map.of())) {
+        stream.forEachRemaining(chunk -> {});
+      }
+    }, PythonException.class, "exit_midway", "SystemExit");
+    assertThat(pit.execute("pid", Map.of()).asLong()).isEqualTo(pid);
   }
 
   @Test
