@@ -30,7 +30,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * The budget (tries) is kept to a few seconds per property; see docs/reliability.md.
  */
 class DecoderFuzzTest {
-  private static final int TRIES = 3_000;
+  private static final int TRIES = 2_000;
 
   @Provide
   Arbitrary<byte[]> json() {
