@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CliCatalogueTest {
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
     "call add --no-such-option       | Unknown option: '--no-such-option'",
     "call add --workers abc          | '--workers': 'abc' is not an int",
     "call add --workers 0            | workers must be between 1 and 256, was 0",

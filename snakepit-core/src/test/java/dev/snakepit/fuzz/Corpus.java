@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
 
 /**
  * Fuzz inputs: seeds from the corpus in {@code src/test/resources/fuzz/<name>/}, mutated (bytes
@@ -45,15 +43,42 @@ public final class Corpus {
     }
   }
 
-  /** Seeds of {@code name}, mutated, mixed with random bytes. */
-  public static Arbitrary<byte[]> inputs(String name) {
-    var seeds = seeds(name);
-    var random = Arbitraries.bytes().array(byte[].class).ofMaxSize(256);
-    var mutated = Arbitraries.of(seeds).flatMap(seed -> Arbitraries.randomValue(r -> mutate(seed, seeds, r)));
-    return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(1, random),
-        net.jqwik.api.Tuple.of(4, mutated),
-        net.jqwik.api.Tuple.of(1, Arbitraries.of(seeds)));
+  /** The seed of a fuzz run: {@code -Dsnakepit.fuzz.seed=N} to replay one, else a fresh one. */
+  public static long seed() {
+    var fixed = System.getProperty("snakepit.fuzz.seed");
+    return fixed != null ? Long.parseLong(fixed) : new java.security.SecureRandom().nextLong();
+  }
+
+  /** One input from the seeds of {@code name}: mostly mutated seeds, some plain seeds, some random bytes. */
+  public static byte[] next(List<byte[]> seeds, java.util.Random r) {
+    int pick = r.nextInt(6);
+    if (pick == 0) {
+      var random = new byte[r.nextInt(257)];
+      r.nextBytes(random);
+      return random;
+    }
+    var seed = seeds.get(r.nextInt(seeds.size()));
+    return pick == 1 ? seed.clone() : mutate(seed, seeds, r);
+  }
+
+  /**
+   * Runs {@code check} on {@code runs} inputs; a failure names the run's seed and the input (as
+   * Base64) so it can be replayed and added to the corpus.
+   */
+  public static void run(String target, int runs, java.util.function.Function<java.util.Random, byte[]> inputs,
+      java.util.function.Consumer<byte[]> check) {
+    long seed = seed();
+    var random = new java.util.Random(seed);
+    for (int i = 0; i < runs; i++) {
+      var input = inputs.apply(random);
+      try {
+        check.accept(input);
+      } catch (Throwable failure) {
+        throw new AssertionError(target + " failed on run " + i + " (replay with -Dsnakepit.fuzz.seed=" + seed
+            + "); input (Base64): " + java.util.Base64.getEncoder().encodeToString(input), failure);
+      }
+      executed(target);
+    }
   }
 
   static byte[] mutate(byte[] seed, List<byte[]> seeds, java.util.Random r) {
