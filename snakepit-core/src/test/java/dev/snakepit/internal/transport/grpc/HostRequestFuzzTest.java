@@ -1,4 +1,4 @@
-package dev.snakepit.internal.host;
+package dev.snakepit.internal.transport.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
