@@ -73,6 +73,7 @@ public final class SnakepitConfig {
   private final List<CallInterceptor> callInterceptors;
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
+  private final RemoteWorkers remoteWorkers;
   private final StartMode startMode;
   private final List<String> preloadModules;
   private final int startupConcurrency;
@@ -113,6 +114,7 @@ public final class SnakepitConfig {
     this.callInterceptors = List.copyOf(b.callInterceptors);
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
+    this.remoteWorkers = b.remoteWorkers;
     this.startMode = b.startMode;
     this.preloadModules = List.copyOf(b.preloadModules);
     this.startupConcurrency = b.startupConcurrency > 0 ? b.startupConcurrency
@@ -172,6 +174,7 @@ public final class SnakepitConfig {
     b.callInterceptors.addAll(callInterceptors);
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
+    b.remoteWorkers = remoteWorkers;
     b.startMode = startMode;
     b.preloadModules.addAll(preloadModules);
     b.startupConcurrency = startupConcurrency;
@@ -356,6 +359,11 @@ public final class SnakepitConfig {
     return workerLogLevel;
   }
 
+  /** The remote (standalone) workers the pool uses instead of starting local ones, if configured. */
+  public java.util.Optional<RemoteWorkers> remoteWorkers() {
+    return java.util.Optional.ofNullable(remoteWorkers);
+  }
+
   /** How workers are started: forked from a template or spawned (default {@link StartMode#AUTO}). */
   public StartMode startMode() {
     return startMode;
@@ -430,6 +438,7 @@ public final class SnakepitConfig {
     private final List<CallInterceptor> callInterceptors = new ArrayList<>();
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
+    private RemoteWorkers remoteWorkers;
     private StartMode startMode = StartMode.AUTO;
     private final List<String> preloadModules = new ArrayList<>();
     private int startupConcurrency;
@@ -709,6 +718,18 @@ public final class SnakepitConfig {
      */
     public Builder workerLogLevel(org.slf4j.event.Level level) {
       this.workerLogLevel = Objects.requireNonNull(level, "workerLogLevel");
+      return this;
+    }
+
+    /**
+     * Uses remote workers (standalone workers started with {@code python -m snakepit_bridge.server
+     * --listen ...}, for example pods behind a headless Kubernetes Service) instead of starting local
+     * ones: {@link #workers(int)} worker slots are spread over the live remote workers. The Python
+     * settings (interpreter, adapter, paths, environment) are then the workers' own business.
+     * See docs/remote.md.
+     */
+    public Builder remoteWorkers(RemoteWorkers remote) {
+      this.remoteWorkers = Objects.requireNonNull(remote, "remoteWorkers");
       return this;
     }
 

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  */
 final class BenchContext implements AutoCloseable {
   private static final List<String> HELPERS =
-      List.of("__init__.py", "adapter.py", "grpc_floor.py", "socket_floor.py", "py4j_worker.py");
+      List.of("__init__.py", "adapter.py", "grpc_floor.py", "socket_floor.py", "py4j_worker.py", "heavy.py");
 
   final Path python;
   final Path runDirectory;

@@ -16,8 +16,8 @@ final class Report {
   /** What a contender is in the comparison. */
   enum Role { OURS, FLOOR, PEER, CEILING }
 
-  /** Latency (p50/p99 in microseconds) or a rate (per second). */
-  enum Kind { LATENCY, RATE, PENDING }
+  /** Latency (p50/p99 in microseconds), a rate (per second) or memory (bytes, in the rate field). */
+  enum Kind { LATENCY, RATE, PENDING, MEMORY }
 
   /** One measured contender in one case. */
   record Row(String scenario, String caseName, String contender, Role role, Kind kind, double p50Micros,
@@ -57,6 +57,11 @@ final class Report {
     rows.add(new Row(scenario, caseName, contender, role, Kind.RATE, 0, 0, perSecond, unit, samples, null));
   }
 
+  /** A memory figure in bytes (lower is better; kept in the row's rate field, printed in MiB). */
+  synchronized void memory(String scenario, String caseName, String contender, Role role, long bytes) {
+    rows.add(new Row(scenario, caseName, contender, role, Kind.MEMORY, 0, 0, bytes, "MiB", 1, null));
+  }
+
   synchronized void pending(String scenario, String caseName, String contender, Role role, String note) {
     rows.add(new Row(scenario, caseName, contender, role, Kind.PENDING, 0, 0, 0, "", 0, note));
   }
@@ -72,7 +77,10 @@ final class Report {
     return null;
   }
 
-  /** {@code row} relative to {@code reference}: time ratio for latency, rate ratio for rates; NaN if unknown. */
+  /**
+   * {@code row} relative to {@code reference}: time ratio for latency, rate ratio for rates, byte
+   * ratio for memory; NaN if unknown.
+   */
   static double ratio(Row row, Row reference) {
     if (row == null || reference == null || row.kind != reference.kind || row.kind == Kind.PENDING) {
       return Double.NaN;
@@ -96,7 +104,8 @@ final class Report {
         out.println("  " + section.note);
       }
       boolean latency = sectionRows.stream().anyMatch(r -> r.kind == Kind.LATENCY);
-      String unit = sectionRows.stream().filter(r -> r.kind == Kind.RATE).map(Row::unit).findFirst().orElse("");
+      String unit = sectionRows.stream().filter(r -> r.kind == Kind.RATE || r.kind == Kind.MEMORY).map(Row::unit)
+          .findFirst().orElse("");
       var floorHeader = "vs " + (section.floor == null ? "floor" : section.floor);
       var latencyUnit = section.millis ? " ms" : " us";
       double scale = section.millis ? 1e-3 : 1;
@@ -112,7 +121,8 @@ final class Report {
         }
         var floor = section.floor == null ? null : find(row.scenario, row.caseName, section.floor);
         var py4j = find(row.scenario, row.caseName, PY4J);
-        String first = row.kind == Kind.LATENCY ? number(row.p50Micros * scale) : number(row.rate);
+        String first = row.kind == Kind.LATENCY ? number(row.p50Micros * scale)
+          : number(row.kind == Kind.MEMORY ? row.rate / (1024 * 1024) : row.rate);
         String second = row.kind == Kind.LATENCY ? number(row.p99Micros * scale) : "";
         out.printf(Locale.ROOT, "  %-32s %-40s %12s %12s %22s %10s%n", caseLabel, row.contender, first, second,
             row == floor ? "-" : times(ratio(row, floor)), row == py4j ? "-" : times(ratio(row, py4j)));

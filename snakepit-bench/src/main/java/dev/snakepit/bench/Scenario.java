@@ -40,6 +40,6 @@ interface Scenario {
 
   /** The scenario ids in run order. */
   static List<String> ids() {
-    return List.of("latency", "throughput", "streaming", "payload", "startup", "callback");
+    return List.of("latency", "throughput", "streaming", "payload", "startup", "callback", "memory");
   }
 }

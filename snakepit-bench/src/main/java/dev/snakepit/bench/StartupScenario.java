@@ -68,6 +68,7 @@ final class StartupScenario implements Scenario {
         report.latency(ID, caseName, entries.get(i).name, entries.get(i).role, samples.get(i));
       }
     }
+    ForkStartupCases.run(context, report);
   }
 
   private static AutoCloseable startOurs(BenchContext context, int workers) {

@@ -79,6 +79,7 @@ final class Targets {
         "worst slowdown vs Py4J (best snakepit configuration per case)", worst,
         String.format(Locale.ROOT, "<= %.2f (small-call gap)", gap), check(finalWorst, v -> v <= gap),
         "worst: " + worstCase + (beyond.isEmpty() ? "" : "; beyond the gap: " + String.join(", ", beyond))));
+    ForkTargets.evaluate(report, results);
     return results;
   }
 

@@ -86,5 +86,6 @@ final class ThroughputScenario implements Scenario {
         started.reversed().forEach(context::close);
       }
     }
+    ScaleThroughput.run(context, report);
   }
 }

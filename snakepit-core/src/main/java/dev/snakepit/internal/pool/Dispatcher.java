@@ -39,6 +39,8 @@ final class Dispatcher extends PoolState {
   private final Listeners listeners;
   private final RecyclePolicy recycling;
   private Supervision supervision;
+  /** Releases so far (guarded by the lock): stamps each released worker, so dispatch can prefer hot ones. */
+  private long releases;
 
 
   Dispatcher(int workerConcurrency, int queueCapacity, Duration queueTimeout, int breakerThreshold, Ticker ticker,
@@ -152,6 +154,7 @@ final class Dispatcher extends PoolState {
       worker.inFlight--;
       busy--;
       worker.completedCalls++;
+      worker.lastReleased = ++releases;
       if (worker.state == PooledWorker.State.READY && !worker.replacing) {
         recycle = recycling.dueByCalls(worker.completedCalls);
       }
@@ -220,11 +223,16 @@ final class Dispatcher extends PoolState {
     return failures;
   }
 
+  /**
+   * The least busy worker; among equals the one released last. Like HikariCP's bag preferring hot
+   * connections: with many more workers than calls in flight, a few warm processes carry the load.
+   */
   private PooledWorker leastBusy() {
     PooledWorker best = null;
     for (var worker : workers) {
       if (worker.state == PooledWorker.State.READY && worker.inFlight < workerConcurrency
-          && (best == null || worker.inFlight < best.inFlight)) {
+          && (best == null || worker.inFlight < best.inFlight
+              || (worker.inFlight == best.inFlight && worker.lastReleased > best.lastReleased))) {
         best = worker;
       }
     }

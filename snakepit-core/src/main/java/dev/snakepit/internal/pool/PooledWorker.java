@@ -30,6 +30,8 @@ final class PooledWorker {
   State state = State.READY;
   int inFlight;
   long completedCalls;
+  /** The dispatcher's release count when this worker was last released: higher is hotter. */
+  long lastReleased;
   int missedPings;
   /** A replacement is being started for it. */
   boolean replacing;

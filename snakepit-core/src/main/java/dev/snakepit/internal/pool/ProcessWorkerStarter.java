@@ -47,16 +47,22 @@ public final class ProcessWorkerStarter implements WorkerStarter {
 
   @Override
   public Started start(String workerId, Guard guard) {
-    var process = launcher.spawn(workerId);
-    long deadline = ticker.read() + startupTimeout.toNanos();
-    if (!guard.spawned(process)) {
-      process.stop(Duration.ZERO);
-      throw new PoolClosedException(null, "the pool closed while starting " + workerId);
-    }
+    // At most startupConcurrency workers start at once; the budget counts from this worker's own start.
+    launcher.acquireStartSlot(workerId);
     try {
-      return awaitReady(workerId, process, deadline);
+      var process = launcher.spawn(workerId);
+      long deadline = ticker.read() + startupTimeout.toNanos();
+      if (!guard.spawned(process)) {
+        process.stop(Duration.ZERO);
+        throw new PoolClosedException(null, "the pool closed while starting " + workerId);
+      }
+      try {
+        return awaitReady(workerId, process, deadline);
+      } finally {
+        guard.settled(process);
+      }
     } finally {
-      guard.settled(process);
+      launcher.releaseStartSlot();
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.snakepit.internal.process;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.snakepit.SnakepitConfig;
+import dev.snakepit.StartMode;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.codec.Json;
@@ -125,6 +127,28 @@ public final class ForkServer implements AutoCloseable {
       return null;
     }
     return server;
+  }
+
+  /**
+   * Why this config's workers are spawned whatever the template would say, or null when the pool
+   * should try to fork: start mode SPAWN, a worker script (Snakepit-compatible workers), a custom
+   * worker module in start mode AUTO, or a platform other than Linux.
+   */
+  public static String spawnReason(SnakepitConfig config) {
+    if (config.startMode() == StartMode.SPAWN) {
+      return "start mode SPAWN";
+    }
+    if (config.workerScript() != null) {
+      return "the workers run a script (" + config.workerScript().getFileName() + "), started as Snakepit-compatible workers";
+    }
+    if (config.startMode() == StartMode.AUTO && !SnakepitConfig.DEFAULT_WORKER_MODULE.equals(config.workerModule())) {
+      return "the worker module " + config.workerModule() + " is not " + SnakepitConfig.DEFAULT_WORKER_MODULE;
+    }
+    var os = System.getProperty("os.name", "");
+    if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+      return "fork is only used on Linux (" + os + ")";
+    }
+    return null;
   }
 
   /** Why workers are spawned instead of forked, or null while forking works. */
@@ -279,15 +303,15 @@ public final class ForkServer implements AutoCloseable {
       throw new StartupFailedException(settings.templateId(), "start mode FORK, but the pool cannot fork: " + reason
           + ". Use startMode(AUTO) to spawn workers in that case.", null, stderrTail, cause);
     }
-    LOG.info("Pool {}: workers are spawned, not forked: {}{}", settings.poolName(), reason,
+    LOG.warn("Pool {}: workers are spawned, not forked: {}{}", settings.poolName(), reason,
         stderrTail == null || stderrTail.isBlank() ? "" : "\n" + stderrTail);
   }
 
   /** The template's control channel closed: it died. */
   private void templateGone(Template gone) {
     gone.pending.values().forEach(child -> child.failed(new TemplateGone()));
-    // Workers it forked die with it (parent-death signal); those already reaped report an unknown code.
-    gone.forked.values().stream().filter(child -> !child.isAlive()).forEach(child -> child.exited(ForkedProcess.UNKNOWN_EXIT));
+    // Workers it forked die with it (parent-death signal); nobody reports their exit codes now.
+    gone.forked.values().forEach(ForkedProcess::watchWithoutTemplate);
     registry.remove(settings.templateId());
     synchronized (lock) {
       if (template != gone || state == State.CLOSED) {

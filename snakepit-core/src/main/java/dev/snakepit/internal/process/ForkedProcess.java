@@ -42,13 +42,21 @@ final class ForkedProcess extends Process {
   /** The template forked it as {@code pid}. */
   void attach(long pid) {
     this.pid = pid;
-    var found = ProcessHandle.of(pid);
-    if (found.isPresent()) {
-      this.handle = found.get();
-      // A backstop for a template that dies: the handle notices the exit by polling.
-      handle.onExit().thenRun(() -> exited(UNKNOWN_EXIT));
-    }
+    ProcessHandle.of(pid).ifPresent(found -> this.handle = found);
     attached.complete(pid);
+  }
+
+  /**
+   * The template is gone, so no exit event will come: notice the exit through the process handle
+   * (the JDK polls for processes that are not its children).
+   */
+  void watchWithoutTemplate() {
+    var current = handle;
+    if (current == null || !current.isAlive()) {
+      exited(UNKNOWN_EXIT);
+    } else {
+      current.onExit().thenRun(() -> exited(UNKNOWN_EXIT));
+    }
   }
 
   /** The template could not fork it. */

@@ -2,6 +2,7 @@ package dev.snakepit.internal.process;
 
 import dev.snakepit.PoolClosedException;
 import dev.snakepit.SnakepitConfig;
+import dev.snakepit.StartMode;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.telemetry.WorkerOutput;
@@ -16,9 +17,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a worker id into a running process: the command line and environment of the launch
@@ -26,6 +30,7 @@ import java.util.stream.Collectors;
  * one long-lived thread, because Linux ties parent-death signals to the spawning thread.
  */
 public final class WorkerLauncher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
   private static final List<String> THREAD_COUNT_VARIABLES =
       List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS");
 
@@ -37,6 +42,10 @@ public final class WorkerLauncher implements AutoCloseable {
   private final Supplier<String> hostAddress;
   private final HeartbeatConfig heartbeat;
   private final ExecutorService spawner;
+  /** Bounds how many workers start at once (spawn until ready). */
+  private final Semaphore startSlots;
+  /** Forks workers when the start mode and the template allow it; null: every worker is spawned. */
+  private volatile ForkServer forkServer;
 
   /**
    * Creates the launcher and its spawning thread.
@@ -58,6 +67,7 @@ public final class WorkerLauncher implements AutoCloseable {
     this.hostAddress = hostAddress;
     this.heartbeat = heartbeat;
     this.spawner = Executors.newSingleThreadExecutor(new NamedThreadFactory(config.poolName(), "launcher"));
+    this.startSlots = new Semaphore(config.startupConcurrency(), true);
   }
 
   /** The launch spec of one worker. */
@@ -75,6 +85,14 @@ public final class WorkerLauncher implements AutoCloseable {
   public WorkerProcess spawn(String workerId) {
     var spec = spec(workerId);
     var output = new WorkerOutput.Settings(config.forwardWorkerOutput(), config.workerLogLevel());
+    var server = forkServer;
+    if (server != null) {
+      // The worker's arguments are what follows "<python> -m <module>" on its command line.
+      var forked = server.fork(spec, spec.command().subList(3, spec.command().size()), config.startupTimeout());
+      if (forked != null) {
+        return WorkerProcess.adopt(spec, forked, config.poolName(), output);
+      }
+    }
     try {
       return spawner.submit(() -> WorkerProcess.start(spec, config.poolName(), output)).get();
     } catch (ExecutionException e) {
@@ -86,6 +104,70 @@ public final class WorkerLauncher implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       throw new PoolClosedException(null, "the pool closed while starting " + workerId);
     }
+  }
+
+  /**
+   * Waits for one of the {@code startupConcurrency} start slots: the caller holds it from the
+   * spawn until the worker is ready or failed ({@link #releaseStartSlot()}), so each worker's
+   * start-up budget counts from when its own start begins.
+   *
+   * @throws PoolClosedException when interrupted (the pool is closing)
+   */
+  public void acquireStartSlot(String workerId) {
+    try {
+      startSlots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PoolClosedException(null, "interrupted while waiting to start " + workerId);
+    }
+  }
+
+  /** Gives back a slot taken by {@link #acquireStartSlot}. */
+  public void releaseStartSlot() {
+    startSlots.release();
+  }
+
+  /**
+   * Starts the fork server when the start mode allows it (before the first worker); otherwise,
+   * or when the template finds forking unsafe, every worker is spawned (the reason is logged once).
+   *
+   * @throws dev.snakepit.StartupFailedException in start mode FORK when the pool cannot fork
+   */
+  public void startForkServer(WorkerRegistry registry) {
+    var reason = ForkServer.spawnReason(config);
+    if (reason != null) {
+      if (config.startMode() == StartMode.FORK) {
+        throw new StartupFailedException(config.poolName() + "-template",
+            "start mode FORK, but the pool cannot fork: " + reason, null, null, null);
+      }
+      if (config.startMode() == StartMode.AUTO && config.workerScript() == null && isLinux()) {
+        LOG.info("Pool {}: workers are spawned, not forked: {}", config.poolName(), reason);
+      }
+      return;
+    }
+    var environment = new HashMap<>(environment(config.poolName() + "-template"));
+    environment.remove("SNAKEPIT_READY_FILE");
+    environment.remove("SNAKEPIT_WORKER_ID");
+    environment.remove("SNAKEPIT_PARENT_WATCH");
+    var command = new ArrayList<String>(List.of(config.python().toString(), "-m", "snakepit_bridge.zygote",
+        "--adapter", config.adapter(), "--worker-module", config.workerModule(), "--snakepit-run-id", runId));
+    if (!config.preloadModules().isEmpty()) {
+      command.addAll(List.of("--preload", String.join(",", config.preloadModules())));
+    }
+    // The template preloads what the workers' transport imports.
+    var arguments = transports.workerArguments(config.poolName() + "-template");
+    int transport = arguments.indexOf("--transport");
+    if (transport >= 0 && transport + 1 < arguments.size()) {
+      command.addAll(List.of("--transport", arguments.get(transport + 1)));
+    }
+    forkServer = ForkServer.start(new ForkServer.Settings(config.poolName(), config.poolName() + "-template", command,
+        environment, config.workingDirectory(), runDirectory.resolve("fork-output.sock"), config.startupTimeout(),
+        config.restartBackoffInitial(), config.restartBackoffMax(), config.startMode() == StartMode.FORK,
+        new WorkerOutput.Settings(config.forwardWorkerOutput(), config.workerLogLevel())), registry);
+  }
+
+  private static boolean isLinux() {
+    return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
   }
 
   /** The run id passed to every worker. */
@@ -117,7 +199,12 @@ public final class WorkerLauncher implements AutoCloseable {
     env.put("SNAKEPIT_PARENT_WATCH", "stdin");
     env.put("SNAKEPIT_MAX_MESSAGE_BYTES", Integer.toString(config.maxMessageSize()));
     env.put("SNAKEPIT_SHUTDOWN_GRACE_MS", Long.toString(config.shutdownGrace().toMillis()));
+    // The worker warns (once per pool) when calls share an adapter that is not declared thread safe.
+    env.put("SNAKEPIT_WORKER_CONCURRENCY", Integer.toString(config.workerConcurrency()));
     env.put("SNAKEPIT_HEARTBEAT_CONFIG", heartbeat.toJson());
+    // The worker's wait for the host's callback server: its whole start-up budget, not a fixed 5 s
+    // that many interpreters starting at once on a small machine can exhaust.
+    env.put("SNAKEPIT_HOST_PING_TIMEOUT_MS", Long.toString(config.startupTimeout().toMillis()));
     env.put("PYTHONUNBUFFERED", "1");
     THREAD_COUNT_VARIABLES.forEach(name -> env.put(name, "1"));
     if (!config.pythonPath().isEmpty()) {
@@ -136,6 +223,11 @@ public final class WorkerLauncher implements AutoCloseable {
   /** Stops the spawning thread; later spawns fail with {@link PoolClosedException}. */
   @Override
   public void close() {
+    var server = forkServer;
+    forkServer = null;
+    if (server != null) {
+      server.close();
+    }
     spawner.shutdownNow();
     try {
       spawner.awaitTermination(2, TimeUnit.SECONDS);

@@ -76,6 +76,20 @@ class DispatcherTest {
   }
 
   @Test
+  void amongIdleWorkersTheOneReleasedLastIsPreferred() {
+    var w3 = Fakes.worker(2);
+    var d = dispatcher(10, 0, w1, w2, w3);
+    var first = acquire(d, "a").join();
+    var second = acquire(d, "b").join();
+    var third = acquire(d, "c").join();
+    d.release(third);
+    d.release(first);
+    d.release(second);
+    assertThat(acquire(d, "hot").join()).isSameAs(second);
+    assertThat(acquire(d, "next").join()).isSameAs(first);
+  }
+
+  @Test
   void callsQueueWhenEveryWorkerIsBusyAndRunInArrivalOrder() {
     var d = dispatcher(10, 0, w1);
     acquire(d, "first").join();
