@@ -14,7 +14,7 @@ import dev.snakepit.PoolEventListener;
 import dev.snakepit.SessionException;
 import dev.snakepit.Snakepit;
 import dev.snakepit.ToolNotFoundException;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Bad input through the Java API: each case fails with a typed, explanatory error and the pool goes on. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class ApiCatalogueTest {
   private static final AtomicInteger LISTENER_CALLS = new AtomicInteger();
   private static final AtomicInteger INTERCEPTOR_CALLS = new AtomicInteger();

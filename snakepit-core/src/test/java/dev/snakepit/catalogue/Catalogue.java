@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -16,7 +16,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 /**
  * The checks every case of the bad-input catalogue (docs/reliability.md) makes: the failure is the
  * expected type, its message names what was wrong and what to do, and the pool serves the next
- * call with its counts back at rest. Leaks are checked per class by {@code NoLeaks}.
+ * call with its counts back at rest. Leaks are checked per class by {@code LeakCheck}.
  */
 final class Catalogue {
   static final Duration BOUND = Duration.ofSeconds(30);

@@ -5,7 +5,7 @@ import static dev.snakepit.catalogue.Catalogue.fails;
 import dev.snakepit.CallOptions;
 import dev.snakepit.PoolClosedException;
 import dev.snakepit.Snakepit;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Every way of calling a closed pool fails with {@link PoolClosedException}, at once and without leaks. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class ClosedPoolCatalogueTest {
   private static Snakepit pit;
   private static dev.snakepit.Session session;

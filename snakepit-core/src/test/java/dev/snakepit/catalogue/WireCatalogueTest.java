@@ -5,7 +5,7 @@ import static dev.snakepit.catalogue.Catalogue.servesNextCall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.snakepit.Snakepit;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The server under attack refuses typed (a gRPC status) or drops the connection, and the pool keeps
  * serving with no worker lost.
  */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class WireCatalogueTest {
   private static final int LIMIT = 1 << 20;
   private static Snakepit pit;
