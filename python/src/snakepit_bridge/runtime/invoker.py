@@ -31,6 +31,20 @@ __all__ = ["Invoker", "is_iterator_result", "is_stream_chunk_like", "timeout_sec
 _DONE = object()
 
 
+class ToolExitError(RuntimeError):
+    """A tool raised ``SystemExit`` or ``KeyboardInterrupt``: that call fails, the worker goes on.
+
+    Left alone, either would leave the event loop and end the worker in the middle of other calls.
+    """
+
+
+def _exit_error(tool_name: str, exc: BaseException) -> ToolExitError:
+    return ToolExitError(
+        f"Tool '{tool_name}' raised {type(exc).__name__}({', '.join(map(repr, exc.args))}): a tool must not end "
+        "the worker; raise an exception instead (the worker goes on serving)."
+    )
+
+
 def is_stream_chunk_like(item: Any) -> bool:
     """A ``StreamChunk`` (ours, or any object with ``data`` and ``is_final``, like Snakepit's)."""
     return isinstance(item, StreamChunk) or (
@@ -124,12 +138,15 @@ class Invoker:
         execute = self._execute
         if execute is None:
             raise ToolNotFoundError(ctx.tool_name, [], type(self.adapter).__name__)
-        if self._execute_is_coroutine:
-            result = await execute(tool_name=ctx.tool_name, arguments=arguments, context=ctx)
-        else:
-            result = await run_blocking(execute, tool_name=ctx.tool_name, arguments=arguments, context=ctx)
-        while inspect.isawaitable(result):
-            result = await result
+        try:
+            if self._execute_is_coroutine:
+                result = await execute(tool_name=ctx.tool_name, arguments=arguments, context=ctx)
+            else:
+                result = await run_blocking(execute, tool_name=ctx.tool_name, arguments=arguments, context=ctx)
+            while inspect.isawaitable(result):
+                result = await result
+        except (SystemExit, KeyboardInterrupt) as exc:
+            raise _exit_error(ctx.tool_name, exc) from exc
         return result
 
     async def unary(self, ctx: SessionContext, arguments: dict[str, Any], timeout_s: float | None = None) -> Any:
@@ -184,6 +201,8 @@ class Invoker:
             try:
                 async for item in result:
                     yield item
+            except (SystemExit, KeyboardInterrupt) as exc:
+                raise _exit_error(ctx.tool_name, exc) from exc
             finally:
                 aclose = getattr(result, "aclose", None)
                 if aclose is not None:
@@ -207,7 +226,10 @@ class Invoker:
         try:
             while True:
                 pending = pool.submit(call_context.run, tracked, step)
-                item = await asyncio.wrap_future(pending)
+                try:
+                    item = await asyncio.wrap_future(pending)
+                except (SystemExit, KeyboardInterrupt) as exc:
+                    raise _exit_error(ctx.tool_name, exc) from exc
                 if item is _DONE:
                     finished = True
                     return

@@ -265,6 +265,11 @@ def describe_tool(func: Callable[..., Any], attribute: str | None = None, adapte
             continue
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
             continue
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise TypeError(
+                f"@tool {getattr(func, '__qualname__', func)!r}: parameter {param.name!r} is positional-only, "
+                "but tools are called with keyword arguments; remove the '/' from the signature"
+            )
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             var_kwargs = True
             continue

@@ -63,6 +63,8 @@ def decode_any(message: any_pb2.Any) -> Any:
         return None
     try:
         return json.loads(raw)
+    except RecursionError as too_deep:
+        raise ValueError("nested deeper than Python's recursion limit") from too_deep
     except (ValueError, UnicodeDecodeError) as json_error:
         type_name = message.type_url.rsplit("/", 1)[-1]
         wrapper = _WRAPPERS.get(type_name)

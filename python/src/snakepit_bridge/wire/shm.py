@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 from .metadata import SHM_ARGUMENT_PREFIX, SHM_RESULT_KEY, SHM_RESULTS_KEY
 
 __all__ = ["SharedMemory", "read_file", "write_file"]
+
+log = logging.getLogger(__name__)
 
 SHM_INLINE_IO_BYTES = 8 * 1024 * 1024  # larger hand-off files are read and written off the event loop
 
@@ -52,6 +56,7 @@ class SharedMemory:
     def __init__(self, directory: str, max_message_bytes: int) -> None:
         self.directory = directory
         self.max_message_bytes = max_message_bytes
+        self._fallback_logged = False
 
     @staticmethod
     def wanted(metadata: Mapping[str, str]) -> bool:
@@ -88,9 +93,23 @@ class SharedMemory:
         if not name or not threshold <= len(binary) <= self.max_message_bytes:
             return False
         path = self.path(name)
-        if len(binary) < SHM_INLINE_IO_BYTES:
-            write_file(path, binary)
-        else:
-            await asyncio.to_thread(write_file, path, binary)
+        try:
+            if len(binary) < SHM_INLINE_IO_BYTES:
+                write_file(path, binary)
+            else:
+                await asyncio.to_thread(write_file, path, binary)
+        except OSError as exc:
+            # /dev/shm full (a container's 64 MB default) or gone: the bytes travel in the message instead.
+            with contextlib.suppress(OSError):
+                os.truncate(path, 0)
+            if not self._fallback_logged:
+                self._fallback_logged = True
+                log.warning(
+                    "shared-memory hand-off of a %d-byte result failed (%s); sending results inside messages "
+                    "instead (logged once)",
+                    len(binary),
+                    exc,
+                )
+            return False
         response_metadata[SHM_RESULT_KEY] = f"{name}:{len(binary)}"
         return True

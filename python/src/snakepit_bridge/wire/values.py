@@ -11,6 +11,7 @@ import datetime as _dt
 import enum
 import json
 import pickle
+import sys
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -91,6 +92,12 @@ def to_json(value: Any) -> str:
             "Return JSON types (dict, list, str, int, float, bool, None) or bytes.",
             result_type=type(value).__qualname__,
         ) from exc
+    except RecursionError as exc:
+        raise SerializationError(
+            f"Cannot encode a result of type {type(value).__qualname__} as JSON: it is nested deeper than Python's "
+            f"recursion limit ({sys.getrecursionlimit()}). Flatten it, or return bytes.",
+            result_type=type(value).__qualname__,
+        ) from exc
 
 
 def result_kind(value: Any) -> str:
@@ -128,6 +135,15 @@ def decode_json(name: str, raw: bytes) -> Any:
         return None
     try:
         return json.loads(raw)
+    except RecursionError as exc:
+        raise InvalidArgumentsError(
+            f"Argument '{name}' is nested deeper than Python's recursion limit ({sys.getrecursionlimit()}). "
+            "Flatten it, or send it as bytes.",
+            parameter=name,
+            expected="JSON nested less deeply",
+            received=repr(bytes(raw[:40])),
+            problem="too_deep",
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidArgumentsError(
             f"Argument '{name}' is not valid JSON: {exc}. Send each argument as UTF-8 JSON text.",

@@ -117,7 +117,8 @@ def fatal(code: int, message: str, exc: BaseException | None = None) -> int:
 def write_ready_file(path: str, port: int | str) -> None:
     """Write ``port`` to ``path.tmp``, fsync, rename to ``path`` (atomic for the host)."""
     tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="ascii") as handle:
+    # Owner-only (0600), like everything in the pool's run directory (docs/reliability.md).
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
         handle.write(str(port))
         handle.flush()
         os.fsync(handle.fileno())
@@ -137,9 +138,15 @@ def adapter_class(spec: str) -> Any:
         raise ValueError(f"--adapter must be 'module.Class', got {spec!r}")
     module = importlib.import_module(module_name)
     try:
-        return getattr(module, class_name)
+        cls = getattr(module, class_name)
     except AttributeError:
         raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
+    if not isinstance(cls, type) or not callable(getattr(cls, "execute_tool", None)):
+        raise TypeError(
+            f"{spec!r} is not an adapter class (it has no execute_tool method): subclass "
+            "snakepit_bridge.BaseAdapter and mark its tools with @tool"
+        )
+    return cls
 
 
 _PRELOADED: set[Any] = set()

@@ -7,9 +7,7 @@ import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolResult;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +67,17 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--idempotent", description = "Mark calls idempotent, so a call whose worker dies is retried once.")
   boolean idempotent;
 
+  @Option(names = "--load", description = "Load mode instead of kills: --callers concurrent callers for --duration,"
+      + " with random cancellations and short timeouts; then the pool's counts must return to zero.")
+  boolean load;
+
+  @Option(names = "--callers", paramLabel = "N", defaultValue = "1000", description = "Load mode: concurrent callers (default: ${DEFAULT-VALUE}).")
+  int callers;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "2m",
+      description = "Load mode: how long the callers run (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
   @Mixin
   PoolOptions pool;
 
@@ -80,6 +89,9 @@ final class ChaosCommand implements Callable<Integer> {
     if (!SnakepitCli.isVerbose()) {
       // Crashes are the point here: the pool's warning for each one would bury the report.
       System.setProperty("org.slf4j.simpleLogger.log.dev.snakepit", "error");
+    }
+    if (load) {
+      return load(commandLine, out, term);
     }
     if (calls < 1 || workers < 1 || concurrency < 1) {
       throw new picocli.CommandLine.ParameterException(commandLine, "--calls, --workers and --concurrency must be positive");
@@ -142,7 +154,7 @@ final class ChaosCommand implements Callable<Integer> {
     }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     long lost = futures.stream().filter(f -> !f.isDone()).count() + untyped.values().stream().mapToInt(AtomicInteger::get).sum();
-    var leaked = leaked(pids);
+    var leaked = ResourceProbe.stillAlive(pids);
 
     int failed = typed.values().stream().mapToInt(AtomicInteger::get).sum();
     out.println();
@@ -156,6 +168,34 @@ final class ChaosCommand implements Callable<Integer> {
     out.println("  elapsed                  " + elapsedMs + " ms");
     out.flush();
     return lost == 0 && leaked.isEmpty() && ok.get() + failed == calls ? 0 : 1;
+  }
+
+  private int load(picocli.CommandLine commandLine, java.io.PrintWriter out, Terminal term) throws Exception {
+    if (callers < 1 || workers < 1) {
+      throw new picocli.CommandLine.ParameterException(commandLine, "--callers and --workers must be positive");
+    }
+    var pids = ConcurrentHashMap.<Long>newKeySet();
+    var listener = new PoolEventListener() {
+      @Override
+      public void workerStarted(WorkerStarted event) {
+        pids.add(event.pid());
+      }
+    };
+    var config = PoolOptions.build(commandLine, pool.builder(commandLine, "load", workers).eventListener(listener)
+        .workerConcurrency(Math.max(1, concurrency)).queueCapacity(Math.max(callers, 1)));
+    out.println(term.bold("Load") + ": " + callers + " callers for " + duration.toSeconds() + " s, " + workers
+        + " workers x " + concurrency + " calls each, random cancellations and short timeouts");
+    out.flush();
+    var run = new LoadRun(callers, duration);
+    LoadRun.Result result;
+    try (var pit = Snakepit.start(config)) {
+      result = run.run(pit);
+    }
+    var leaked = ResourceProbe.stillAlive(pids);
+    run.print(result, out, term);
+    out.println("  leaked processes         " + (leaked.isEmpty() ? term.green("0") : term.red(leaked.size() + " " + leaked)));
+    out.flush();
+    return result.passed() && leaked.isEmpty() ? 0 : 1;
   }
 
   private void killLoop(Snakepit pit, AtomicBoolean stop, AtomicInteger kills) {
@@ -175,19 +215,5 @@ final class ChaosCommand implements Callable<Integer> {
         });
       }
     }
-  }
-
-  /** Worker processes still alive after close, waiting a bounded time for the ones just stopping. */
-  private static List<Long> leaked(Set<Long> pids) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-    List<Long> alive;
-    do {
-      alive = pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).sorted().toList();
-      if (alive.isEmpty()) {
-        return alive;
-      }
-      Thread.sleep(50);
-    } while (System.nanoTime() < deadline);
-    return alive;
   }
 }

@@ -106,6 +106,7 @@ final class DoctorCommand implements Callable<Integer> {
     out.println();
 
     checkJava();
+    checkSharedMemory(java.nio.file.Path.of("/dev/shm"));
     var report = checkPython(config);
     if (report.isPresent()) {
       checkPackages(report.get(), config);
@@ -142,6 +143,25 @@ final class DoctorCommand implements Callable<Integer> {
       failed("Java", detail, "Snakepit needs Java 21 or newer; set JAVA_HOME to a newer JDK.");
     } else {
       ok("Java", detail);
+    }
+  }
+
+  /** Large bytes travel through /dev/shm; when it is small (Docker's default is 64 MB) they fall back to messages. */
+  private void checkSharedMemory(java.nio.file.Path shm) {
+    try {
+      var store = java.nio.file.Files.getFileStore(shm);
+      long free = store.getUsableSpace();
+      long total = store.getTotalSpace();
+      var detail = shm + ": " + (free >> 20) + " MiB free of " + (total >> 20) + " MiB";
+      if (free < 256L << 20) {
+        warned("shared memory", detail, "payloads larger than the free space travel inside messages (slower);"
+            + " give the container more, e.g. docker run --shm-size=1g");
+      } else {
+        ok("shared memory", detail);
+      }
+    } catch (java.io.IOException e) {
+      warned("shared memory", shm + " is not available (" + e.getMessage() + ")",
+          "large payloads travel inside messages (slower); mount a tmpfs on /dev/shm");
     }
   }
 

@@ -113,6 +113,8 @@ public final class WorkerProcess implements WorkerHandle {
       case 4 -> " (the adapter's initialize() raised; see the traceback below)";
       case 5 -> " (the worker could not reach the host's callback server)";
       case 2 -> " (bad command line: check the entry and extra arguments)";
+      // Our worker never exits before it is ready without saying why: likely not Python at all.
+      case 0 -> " without a word: is the configured interpreter a Python 3.10+? Set python(...), --python or SNAKEPIT_PYTHON";
       default -> "";
     };
   }
