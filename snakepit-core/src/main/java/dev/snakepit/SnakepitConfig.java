@@ -72,6 +72,7 @@ public final class SnakepitConfig {
   private final List<CallInterceptor> callInterceptors;
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
+  private final PythonEnvironment pythonEnvironment;
 
   private SnakepitConfig(Builder b) {
     this.poolName = b.poolName;
@@ -109,6 +110,7 @@ public final class SnakepitConfig {
     this.callInterceptors = List.copyOf(b.callInterceptors);
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
+    this.pythonEnvironment = b.pythonEnvironment;
   }
 
   /** A builder with the defaults: showcase adapter, 2 workers, 30 s call timeout, 128 MiB messages. */
@@ -159,6 +161,7 @@ public final class SnakepitConfig {
     b.callInterceptors.addAll(callInterceptors);
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
+    b.pythonEnvironment = pythonEnvironment;
     return b;
   }
 
@@ -340,6 +343,14 @@ public final class SnakepitConfig {
     return workerLogLevel;
   }
 
+  /**
+   * The managed environment the workers run in, or null. When set, {@link Snakepit#start} prepares it
+   * (creating it on first use) and runs the workers with its interpreter instead of {@link #python()}.
+   */
+  public PythonEnvironment pythonEnvironment() {
+    return pythonEnvironment;
+  }
+
   /** The worker's command line, without the per-worker arguments the pool adds. */
   public List<String> baseCommand() {
     var command = new ArrayList<String>();
@@ -400,6 +411,7 @@ public final class SnakepitConfig {
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
+    private PythonEnvironment pythonEnvironment;
 
     private Builder() {}
 
@@ -675,6 +687,15 @@ public final class SnakepitConfig {
      */
     public Builder workerLogLevel(org.slf4j.event.Level level) {
       this.workerLogLevel = Objects.requireNonNull(level, "workerLogLevel");
+      return this;
+    }
+
+    /**
+     * Runs the workers in this managed environment (created on first use, then reused): its
+     * interpreter replaces {@link #python(Path)}, and its requirements are installed in it.
+     */
+    public Builder pythonEnvironment(PythonEnvironment environment) {
+      this.pythonEnvironment = Objects.requireNonNull(environment, "pythonEnvironment");
       return this;
     }
 
