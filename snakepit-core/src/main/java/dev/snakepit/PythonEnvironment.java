@@ -30,8 +30,10 @@ import java.util.Objects;
  *
  * <p>The environment lives under {@code <cache>/<key>} (default cache {@code ~/.cache/snakepit/envs};
  * see {@link Builder#cacheDirectory(Path)}), where the key hashes the base interpreter (its path,
- * version and platform), the requirements, the requirements file's content and the bundled
- * {@code snakepit-bridge} wheel, which is installed into it too (with grpcio and protobuf). It is built
+ * version and platform), the requirements, the requirements file's content and the version of the
+ * bundled {@code snakepit-bridge} wheel, which is installed into it too (with grpcio and protobuf); when
+ * the wheel's content changes within a version (development builds), only the wheel is reinstalled.
+ * It is built
  * with {@code uv} when {@code uv} is on PATH, else with {@code python -m venv} and pip. A file lock
  * serializes builders across JVMs, and the environment only counts as ready once its marker file
  * has been renamed into place (atomically, as the last step), so nobody ever uses a half-built one;
@@ -155,7 +157,7 @@ public final class PythonEnvironment {
         .append("interpreter=").append(probe.executable()).append('\n')
         .append("version=").append(probe.version()).append('\n')
         .append("platform=").append(probe.platform()).append('\n')
-        .append("bridge=").append(bridge == null ? "none" : bridge.sha256()).append('\n');
+        .append("bridge=").append(bridge == null ? "none" : bridge.version()).append('\n');
     requirements.forEach(r -> text.append("requirement=").append(r).append('\n'));
     if (requirementsFile != null) {
       try {

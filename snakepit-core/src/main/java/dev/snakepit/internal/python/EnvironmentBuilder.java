@@ -48,14 +48,17 @@ public final class EnvironmentBuilder {
 
   /** Creates the environment unless it is ready; returns its interpreter. */
   public Path prepare() {
-    if (isReady(directory)) {
+    if (isReady(directory) && isCurrent()) {
       LOG.info("Python environment {}: reusing {}", directory.getFileName(), directory);
       return interpreter(directory);
     }
     long started = System.nanoTime();
     try (var lock = lock()) {
       if (isReady(directory)) {
-        LOG.info("Python environment {}: built meanwhile by another process, reusing {}", directory.getFileName(), directory);
+        if (!isCurrent()) {
+          refreshBridge();
+        }
+        LOG.info("Python environment {}: reusing {}", directory.getFileName(), directory);
         return interpreter(directory);
       }
       if (Files.exists(directory)) {
@@ -78,6 +81,30 @@ public final class EnvironmentBuilder {
       throw new StartupFailedException(WORKER_ID, "cannot create the Python environment in " + directory + ": " + e.getMessage()
           + " (check that the cache directory is writable, or set another one)", null, "", e);
     }
+  }
+
+  /** Whether the environment holds this very wheel (its content can change within a development version). */
+  private boolean isCurrent() {
+    try {
+      return Files.readString(directory.resolve(READY), StandardCharsets.UTF_8).contains("bridge=" + bridge.id() + "\n");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Reinstalls only the bundled wheel (same version, new content), then renames a new marker into place. */
+  private void refreshBridge() throws IOException {
+    var uv = uv();
+    var python = interpreter(directory).toString();
+    var command = new ArrayList<String>();
+    if (uv != null) {
+      command.addAll(List.of(uv.toString(), "pip", "install", "--python", python, "--reinstall-package", "snakepit-bridge"));
+    } else {
+      command.addAll(List.of(python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--force-reinstall"));
+    }
+    command.addAll(List.of("--no-deps", bridge.wheelFile(cacheRoot).toString()));
+    step("replaced snakepit-bridge " + bridge.version() + " with the bundled build " + bridge.id(), command);
+    markReady();
   }
 
   private DirectoryLock lock() throws IOException {
@@ -153,7 +180,7 @@ public final class EnvironmentBuilder {
     var text = "bridge=" + bridge.id() + "\nbase=" + spec.baseInterpreter() + "\nrequirements=" + spec.requirements()
         + "\nrequirementsFile=" + spec.requirementsFile() + "\n";
     Files.writeString(temporary, text, StandardCharsets.UTF_8);
-    Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static boolean isWindows() {
