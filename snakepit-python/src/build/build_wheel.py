@@ -22,6 +22,8 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", 
 
 
 def build(project: Path, build_dir: Path, resources: Path) -> Path:
+    # Fixed zip timestamps: the same sources give the same wheel (and hash), so caches keyed by it hold.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "315532800")
     source = build_dir / "source"
     wheels = build_dir / "wheels"
     for stale in (source, wheels):

@@ -143,6 +143,18 @@ public final class PythonEnvironment {
     return new EnvironmentBuilder(this, directory(), bridge, CacheDirectory.root()).prepare();
   }
 
+  /**
+   * The config as {@link Snakepit#start} runs it: its managed environment prepared (created on first
+   * use) and its interpreter in {@link SnakepitConfig#python()}, and the {@code snakepit_bridge}
+   * bundled in the jar on {@link SnakepitConfig#pythonPath()} when the interpreter lacks this version.
+   * For tools that inspect the setup, such as {@code snakepit doctor}.
+   *
+   * @throws StartupFailedException when the environment cannot be built
+   */
+  public static SnakepitConfig resolve(SnakepitConfig config) {
+    return dev.snakepit.internal.python.PythonSetup.prepare(config);
+  }
+
   private String key() {
     InterpreterProbe probe;
     try {

@@ -106,6 +106,7 @@ final class DoctorCommand implements Callable<Integer> {
     out.println();
 
     checkJava();
+    config = checkEnvironment(config);
     var report = checkPython(config);
     if (report.isPresent()) {
       checkPackages(report.get(), config);
@@ -143,6 +144,33 @@ final class DoctorCommand implements Callable<Integer> {
     } else {
       ok("Java", detail);
     }
+  }
+
+  /** The managed environment (built if missing) and the bundled snakepit_bridge; returns the config the workers run with. */
+  private SnakepitConfig checkEnvironment(SnakepitConfig config) {
+    var environment = config.pythonEnvironment();
+    long start = System.nanoTime();
+    SnakepitConfig resolved;
+    try {
+      resolved = dev.snakepit.PythonEnvironment.resolve(config);
+    } catch (SnakepitException e) {
+      failed("environment", firstLine(e.getMessage()), "Fix the requirement the installer names below, then run doctor again.");
+      if (e instanceof dev.snakepit.StartupFailedException failure) {
+        tail(failure.stderrTail());
+      }
+      return config;
+    }
+    if (environment != null) {
+      var took = System.nanoTime() - start;
+      ok("environment", environment.directory() + term.dim(" (" + String.join(", ", environment.requirements())
+          + (environment.requirementsFile() != null ? " -r " + environment.requirementsFile() : "") + "; ready after "
+          + DemoCommand.millis(took) + ")"));
+    }
+    if (resolved.pythonPath().size() > config.pythonPath().size()) {
+      ok("bundled bridge", "snakepit_bridge from the jar, at " + resolved.pythonPath().getLast()
+          + term.dim(" (the interpreter has no snakepit-bridge of this version)"));
+    }
+    return resolved;
   }
 
   private Optional<JsonNode> checkPython(SnakepitConfig config) {

@@ -1,6 +1,5 @@
 package dev.snakepit.examples.spring;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.snakepit.Snakepit;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +13,9 @@ class IrisController {
   /** The request body. */
   record Flower(List<Double> features) {}
 
+  /** The answer: the most likely species and the probability of each. */
+  record Prediction(String species, Map<String, Double> probabilities) {}
+
   private final Snakepit snakepit;
 
   IrisController(Snakepit snakepit) {
@@ -21,7 +23,7 @@ class IrisController {
   }
 
   @PostMapping("/predict")
-  JsonNode predict(@RequestBody Flower flower) {
-    return snakepit.execute("predict", Map.of("features", flower.features())).asJson();
+  Prediction predict(@RequestBody Flower flower) {
+    return snakepit.execute("predict", Map.of("features", flower.features())).as(Prediction.class);
   }
 }
