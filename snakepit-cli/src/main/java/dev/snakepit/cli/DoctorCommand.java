@@ -218,7 +218,8 @@ final class DoctorCommand implements Callable<Integer> {
       var module = report.path("modules").path(key);
       if (!module.path("ok").asBoolean()) {
         failed(key, "not importable: " + module.path("error").asText(),
-            "Install the worker's dependencies into this interpreter: pip install -e python/ (from the repo root).");
+            "Install the worker's dependencies into this interpreter: pip install -e python/ (from the repo root),"
+                + " or let Snakepit manage an environment: --requirements SPEC (snakepit.python.requirements in Spring Boot).");
         continue;
       }
       var version = module.path("version").asText();
