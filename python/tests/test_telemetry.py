@@ -52,8 +52,8 @@ class TelemetryAdapter(BaseAdapter):
 
 @pytest.fixture
 def fresh_buffer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    buffer = telemetry._EventBuffer(8)
-    monkeypatch.setattr(telemetry, "_BUFFER", buffer)
+    buffer = telemetry.events._EventBuffer(8)
+    monkeypatch.setattr(telemetry.events, "_BUFFER", buffer)
     yield buffer
 
 
@@ -152,7 +152,7 @@ def test_emit_never_blocks_even_when_nobody_reads(fresh_buffer) -> None:
 
 def test_the_host_can_switch_events_off_and_filter_them(worker, subscribe) -> None:
     subscribe(worker, pb2.TelemetryControl(toggle=pb2.TelemetryToggle(enabled=False)))
-    wait_for(lambda: not telemetry._BUFFER.enabled)
+    wait_for(lambda: not telemetry.events._BUFFER.enabled)
     assert telemetry.emit("ignored", {}) is False
 
     subscription = subscribe(
@@ -160,7 +160,7 @@ def test_the_host_can_switch_events_off_and_filter_them(worker, subscribe) -> No
         pb2.TelemetryControl(toggle=pb2.TelemetryToggle(enabled=True)),
         pb2.TelemetryControl(filter=pb2.TelemetryEventFilter(deny=["noisy.*"])),
     )
-    wait_for(lambda: telemetry._BUFFER.enabled and telemetry._BUFFER.deny == ["noisy.*"])
+    wait_for(lambda: telemetry.events._BUFFER.enabled and telemetry.events._BUFFER.deny == ["noisy.*"])
     assert telemetry.emit("noisy.tick", {}) is False
     assert telemetry.emit("useful.tick", {}) is True
     assert ".".join(subscription.next().event_parts) == "useful.tick"
@@ -193,7 +193,7 @@ def test_a_newer_subscriber_replaces_the_older_one(worker, subscribe) -> None:
 
 def test_shutdown_ends_the_stream_so_a_graceful_stop_does_not_wait(worker, subscribe) -> None:
     subscription = subscribe(worker)
-    wait_for(lambda: telemetry._BUFFER._wakeup is not None)
+    wait_for(lambda: telemetry.events._BUFFER._wakeup is not None)
     telemetry.shutdown()
     with pytest.raises(StopIteration):
         subscription.next()

@@ -10,10 +10,13 @@ Write an adapter::
             return a + b
 
 and run it with ``python -m snakepit_bridge.server --adapter mymodule.MyAdapter --port 0``.
+
+Importing the package (and ``tools``, ``runtime``, ``worker``, ``telemetry``, ``errors``,
+``wire.values``) imports neither gRPC nor protobuf; only the gRPC wire path does.
 """
 
+from ._current import current_context
 from .base_adapter import BaseAdapter, ParameterInfo, ToolInfo, ToolMetadata, run_blocking, tool
-from .codec import StreamChunk
 from .errors import (
     HostToolError,
     HostToolNotFoundError,
@@ -23,7 +26,8 @@ from .errors import (
     ToolCancelledError,
     ToolNotFoundError,
 )
-from .session_context import SessionContext, current_context
+from .session_context import SessionContext
+from .wire.values import StreamChunk
 
 __version__ = "0.1.0"
 

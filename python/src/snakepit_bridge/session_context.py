@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import telemetry
+from ._current import CURRENT as _CURRENT  # noqa: F401  (the old import path of the variable)
+from ._current import current_context
 from .errors import HostToolNotFoundError, SnakepitError, ToolCancelledError
-from .host import HostClient
+from .telemetry import tracing
+
+if TYPE_CHECKING:
+    from .wire.host import HostClient
 
 __all__ = ["SessionContext", "current_context"]
-
-_CURRENT: contextvars.ContextVar[SessionContext | None] = contextvars.ContextVar(
-    "snakepit_session_context", default=None
-)
-
-
-def current_context() -> SessionContext | None:
-    """The ``SessionContext`` of the tool call running in this task or thread (``None`` outside a call)."""
-    return _CURRENT.get()
-
 
 # Guards the lazily made parts of contexts; held only for a moment, so one lock serves them all.
 _LAZY_LOCK = threading.RLock()
@@ -50,7 +43,7 @@ class SessionContext:
     ) -> None:
         self.session_id = session_id
         self.worker_id = worker_id
-        self.metadata: dict[str, str] = dict(metadata or {})
+        self.metadata: dict[str, str] = dict(metadata) if metadata else {}
         self.tool_name = tool_name
         self._host = host
         self._started = time.monotonic()
@@ -58,6 +51,23 @@ class SessionContext:
         self._is_cancelled = False
         self._cancel_event: threading.Event | None = None
         self._host_tools: dict[str, Callable[..., Any]] | None = None
+
+    @classmethod
+    def for_call(
+        cls, session_id: str, worker_id: str, metadata: dict[str, str], tool_name: str, host: HostClient | None
+    ) -> SessionContext:
+        """A context that takes ``metadata`` as it is (no copy): the server builds a fresh dict per call."""
+        ctx = cls.__new__(cls)
+        ctx.session_id = session_id
+        ctx.worker_id = worker_id
+        ctx.metadata = metadata
+        ctx.tool_name = tool_name
+        ctx._host = host
+        ctx._started = time.monotonic()
+        ctx._is_cancelled = False
+        ctx._cancel_event = None
+        ctx._host_tools = None
+        return ctx
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -139,7 +149,7 @@ class SessionContext:
         out = {k: v for k, v in self.metadata.items() if k in ("correlation_id", "traceparent", "tracestate")}
         if self.worker_id:
             out["snakepit.worker_id"] = self.worker_id
-        telemetry.inject_current(out)
+        tracing.inject_current(out)
         return out
 
     def _host_call_timeout(self) -> float | None:
@@ -153,7 +163,7 @@ class SessionContext:
         return max(0.001, budget - (time.monotonic() - self._started))
 
     def _invoke_host_tool(self, name: str, kwargs: Mapping[str, Any]) -> Any:
-        with telemetry.host_tool_span(name, self):
+        with tracing.host_tool_span(name, self):
             return self._require_host().call_host_tool(
                 self.session_id, name, kwargs, metadata=self._outgoing_metadata(), timeout=self._host_call_timeout()
             )

@@ -35,6 +35,7 @@ public final class SnakepitConfig {
 
   private static final Pattern ADAPTER_NAME = Pattern.compile("[A-Za-z_][\\w]*(\\.[A-Za-z_][\\w]*)+");
   private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,39}");
+  private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_]\\w*(\\.[A-Za-z_]\\w*)*");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final String poolName;
@@ -73,6 +74,9 @@ public final class SnakepitConfig {
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
   private final PythonEnvironment pythonEnvironment;
+  private final StartMode startMode;
+  private final List<String> preloadModules;
+  private final int startupConcurrency;
 
   private SnakepitConfig(Builder b) {
     this.poolName = b.poolName;
@@ -111,6 +115,15 @@ public final class SnakepitConfig {
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
     this.pythonEnvironment = b.pythonEnvironment;
+    this.startMode = b.startMode;
+    this.preloadModules = List.copyOf(b.preloadModules);
+    this.startupConcurrency = b.startupConcurrency > 0 ? b.startupConcurrency
+        : defaultStartupConcurrency(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Workers started at once by default: two per core, at least 4 (starting is mostly waiting and importing). */
+  static int defaultStartupConcurrency(int cores) {
+    return Math.max(4, 2 * cores);
   }
 
   /** A builder with the defaults: showcase adapter, 2 workers, 30 s call timeout, 128 MiB messages. */
@@ -162,6 +175,9 @@ public final class SnakepitConfig {
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
     b.pythonEnvironment = pythonEnvironment;
+    b.startMode = startMode;
+    b.preloadModules.addAll(preloadModules);
+    b.startupConcurrency = startupConcurrency;
     return b;
   }
 
@@ -351,6 +367,21 @@ public final class SnakepitConfig {
     return pythonEnvironment;
   }
 
+  /** How workers are started: forked from a template or spawned (default {@link StartMode#AUTO}). */
+  public StartMode startMode() {
+    return startMode;
+  }
+
+  /** Extra modules the fork server's template imports before forking (shared by every forked worker). */
+  public List<String> preloadModules() {
+    return preloadModules;
+  }
+
+  /** How many workers start at once (at the pool's start and when replacing); later ones wait their turn. */
+  public int startupConcurrency() {
+    return startupConcurrency;
+  }
+
   /** The worker's command line, without the per-worker arguments the pool adds. */
   public List<String> baseCommand() {
     var command = new ArrayList<String>();
@@ -410,6 +441,9 @@ public final class SnakepitConfig {
     private final List<CallInterceptor> callInterceptors = new ArrayList<>();
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
+    private StartMode startMode = StartMode.AUTO;
+    private final List<String> preloadModules = new ArrayList<>();
+    private int startupConcurrency;
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
     private PythonEnvironment pythonEnvironment;
 
@@ -696,6 +730,43 @@ public final class SnakepitConfig {
      */
     public Builder pythonEnvironment(PythonEnvironment environment) {
       this.pythonEnvironment = Objects.requireNonNull(environment, "pythonEnvironment");
+      return this;
+    }
+
+    /**
+     * How workers start (default {@link StartMode#AUTO}: forked from a template process on Linux
+     * when that is safe, else spawned). Workers given as a {@link #workerScript} script are always
+     * spawned.
+     */
+    public Builder startMode(StartMode mode) {
+      this.startMode = Objects.requireNonNull(mode, "startMode");
+      return this;
+    }
+
+    /**
+     * Modules the fork server's template imports once, besides the adapter's own module (for
+     * example a library the adapter imports lazily). Ignored when workers are spawned.
+     */
+    public Builder preloadModules(String... modules) {
+      for (var module : modules) {
+        if (module == null || !MODULE_NAME.matcher(module).matches()) {
+          throw new IllegalArgumentException("preloadModules: not a Python module name: '" + module + "'");
+        }
+        preloadModules.add(module);
+      }
+      return this;
+    }
+
+    /**
+     * How many workers start at once, 1 to 256 (default: two per core, at least 4). Bounding it
+     * keeps a large pool from starting every interpreter at once on a small machine, where each
+     * start would then take so long that start-up budgets run out.
+     */
+    public Builder startupConcurrency(int concurrency) {
+      if (concurrency < 1 || concurrency > 256) {
+        throw new IllegalArgumentException("startupConcurrency must be between 1 and 256, was " + concurrency);
+      }
+      this.startupConcurrency = concurrency;
       return this;
     }
 

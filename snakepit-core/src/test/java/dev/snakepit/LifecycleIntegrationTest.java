@@ -217,10 +217,12 @@ class LifecycleIntegrationTest {
   }
 
   @Test
-  void workersOfAJvmKilledWithSigkillExitByThemselves() throws Exception {
+  void workersOfAJvmKilledWithSigkillExitByThemselves(@TempDir Path registry) throws Exception {
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // A private registry: pools of other test runs on the machine must not reap this JVM's leftovers first.
     var child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dsnakepit.repoRoot=" + System.getProperty("snakepit.repoRoot", ".."), PoolHolder.class.getName())
+        "-Dsnakepit.repoRoot=" + System.getProperty("snakepit.repoRoot", ".."),
+        "-Dsnakepit.registryDir=" + registry, PoolHolder.class.getName())
         .redirectErrorStream(true)
         .start();
     List<Long> pids;
@@ -239,10 +241,12 @@ class LifecycleIntegrationTest {
       // The killed JVM could not delete its run directory; the next pool to start reaps it.
       var childRunDirectory = "snakepit-test-" + child.pid() + "-";
       assertThat(runDirectoriesStartingWith(childRunDirectory)).isNotEmpty();
+      System.setProperty("snakepit.registryDir", registry.toString());
       try (var next = Snakepit.start(TestPools.config().build())) {
         assertThat(runDirectoriesStartingWith(childRunDirectory)).isEmpty();
       }
     } finally {
+      System.clearProperty("snakepit.registryDir");
       child.destroyForcibly();
     }
   }

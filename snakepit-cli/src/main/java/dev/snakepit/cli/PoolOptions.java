@@ -1,6 +1,7 @@
 package dev.snakepit.cli;
 
 import dev.snakepit.SnakepitConfig;
+import dev.snakepit.StartMode;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,11 @@ final class PoolOptions {
   @Option(names = "--startup-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "How long a worker may take to start (default: 30s).")
   Duration startupTimeout;
+
+  @Option(names = "--start-mode", paramLabel = "MODE",
+      description = "How workers start: AUTO (fork from a template on Linux when safe, else spawn), FORK or SPAWN"
+          + " (default: AUTO).")
+  StartMode startMode;
 
   /** The directories of {@code --pythonpath}, split and in order. */
   List<Path> pythonPathEntries() {
@@ -83,6 +89,9 @@ final class PoolOptions {
       pythonPathEntries().forEach(builder::addPythonPath);
       if (startupTimeout != null) {
         builder.startupTimeout(startupTimeout);
+      }
+      if (startMode != null) {
+        builder.startMode(startMode);
       }
       return builder;
     } catch (IllegalArgumentException e) {

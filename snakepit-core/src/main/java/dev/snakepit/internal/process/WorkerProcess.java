@@ -65,6 +65,11 @@ public final class WorkerProcess {
     }
   }
 
+  /** Wraps a worker process started elsewhere (a worker the fork server forked). */
+  static WorkerProcess adopt(LaunchSpec spec, Process process, String poolName, WorkerOutput.Settings output) {
+    return new WorkerProcess(spec, process, poolName, output);
+  }
+
   /**
    * Waits until the worker wrote its ready file and returns the port it listens on. Fails with
    * {@link StartupFailedException} (with the stderr tail) when the process exits first or the

@@ -1,31 +1,6 @@
-"""Telemetry from inside a worker: events for the host, OpenTelemetry spans, structured log lines.
+"""Telemetry events: a bounded buffer between ``emit`` (any thread) and the host's ``StreamTelemetry``.
 
-Events reach the Java host over ``StreamTelemetry`` and are delivered to its
-``PoolEventListener.telemetry()`` (and to Micrometer through ``snakepit-micrometer``)::
-
-    from snakepit_bridge import telemetry
-
-    @tool
-    def predict(self, rows: list) -> list:
-        telemetry.emit("model.predict", {"rows": len(rows)}, {"model": "v3"})
-        with telemetry.span("model.inference", {"model": "v3"}):
-            return self.model.predict(rows)
-
-``emit`` never blocks and never raises for a full buffer: events wait in a bounded buffer
-(``SNAKEPIT_TELEMETRY_BUFFER``, default 1024) until the host reads them; when it is full, new
-events are dropped and counted (``dropped_count()``), and the host receives one
-``snakepit.telemetry.dropped`` event with the count once it reads again.
-
-Tracing: when ``opentelemetry`` is installed (the ``otel`` extra), each tool call runs in a SERVER
-span whose parent is the caller's W3C ``traceparent`` (request metadata), and each host-tool call in
-a CLIENT span whose context travels in the ``ExecuteElixirToolRequest`` metadata, so one trace shows
-Java -> Python -> Java. Configure a ``TracerProvider`` (for example an OTLP exporter) in your
-adapter to export the Python spans; without one, the trace context passes through unchanged.
-``SNAKEPIT_TRACING=off`` turns the spans off.
-
-Logging: ``CallContextFilter`` adds the worker id, the tool and the call's correlation id to every
-record; ``JsonLogFormatter`` writes each record as one line ``@snakepit:log {json}``, which the Java
-host parses (the worker uses it when the host sets ``SNAKEPIT_LOG_FORMAT=json``).
+Events are kept as plain values; protobuf is imported only when the gRPC stream converts them.
 """
 
 from __future__ import annotations
@@ -33,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import json
-import logging
 import os
 import random
 import threading
@@ -43,32 +16,16 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from . import snakepit_bridge_pb2 as pb2
+from .._current import CURRENT
+from . import tracing
 
-__all__ = [
-    "DROPPED_EVENT",
-    "LOG_MARKER",
-    "CallContextFilter",
-    "JsonLogFormatter",
-    "dropped_count",
-    "emit",
-    "log_formatter",
-    "span",
-]
-
-LOG_MARKER = "@snakepit:log "
-"""Prefix of a structured log line on stderr; the rest of the line is one JSON object."""
+__all__ = ["DROPPED_EVENT", "dropped_count", "emit", "serve_stream", "shutdown", "span"]
 
 DROPPED_EVENT = "snakepit.telemetry.dropped"
 """Event telling the host how many events the full buffer dropped (measurement ``count``)."""
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
-
-
-# ---------------------------------------------------------------------------------------------
-# Events
-# ---------------------------------------------------------------------------------------------
 
 
 class _Event:
@@ -90,7 +47,9 @@ class _Event:
         self.correlation_id = correlation_id
         self.timestamp_ns = timestamp_ns
 
-    def to_proto(self) -> pb2.TelemetryEvent:
+    def to_proto(self) -> Any:
+        from .. import snakepit_bridge_pb2 as pb2
+
         event = pb2.TelemetryEvent(
             event_parts=self.name.split("."), timestamp_ns=self.timestamp_ns, correlation_id=self.correlation_id
         )
@@ -218,7 +177,7 @@ class _EventBuffer:
             with contextlib.suppress(RuntimeError):
                 wake[0].call_soon_threadsafe(wake[1].set)
 
-    def control(self, message: pb2.TelemetryControl) -> None:
+    def control(self, message: Any) -> None:
         which = message.WhichOneof("control")
         if which == "toggle":
             self.enabled = message.toggle.enabled
@@ -229,7 +188,7 @@ class _EventBuffer:
             self.allow = list(message.filter.allow)
             self.deny = list(message.filter.deny)
 
-    async def serve(self, controls: Any) -> AsyncIterator[pb2.TelemetryEvent]:
+    async def serve(self, controls: Any) -> AsyncIterator[Any]:
         """``StreamTelemetry``: yield buffered and new events until the host or the worker stops."""
         loop = asyncio.get_running_loop()
         wakeup = asyncio.Event()
@@ -270,9 +229,7 @@ _BUFFER = _EventBuffer(_buffer_capacity())
 
 
 def _current_call() -> Any:
-    from .session_context import current_context  # late: session_context imports this module
-
-    return current_context()
+    return CURRENT.get()
 
 
 def emit(
@@ -314,7 +271,7 @@ def span(name: str, metadata: Mapping[str, Any] | None = None, correlation_id: s
     start = time.time_ns()
     began = time.perf_counter_ns()
     emit(f"{name}.start", {"system_time": start}, metadata, correlation_id)
-    otel_span = _start_internal_span(name, metadata)
+    otel_span = tracing.start_internal_span(name, metadata)
     try:
         yield
     except BaseException as exc:
@@ -337,7 +294,7 @@ def dropped_count() -> int:
     return _BUFFER.dropped
 
 
-async def serve_stream(controls: Any) -> AsyncIterator[pb2.TelemetryEvent]:
+async def serve_stream(controls: Any) -> AsyncIterator[Any]:
     """The worker's ``StreamTelemetry`` implementation (one subscriber at a time; a new one wins)."""
     async for event in _BUFFER.serve(controls):
         yield event
@@ -346,210 +303,3 @@ async def serve_stream(controls: Any) -> AsyncIterator[pb2.TelemetryEvent]:
 def shutdown() -> None:
     """End the stream being served, so a graceful stop does not wait for it."""
     _BUFFER.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# OpenTelemetry (optional)
-# ---------------------------------------------------------------------------------------------
-
-
-class _Otel:
-    """The OpenTelemetry API, imported on first use (keeps worker start-up fast)."""
-
-    loaded = False
-    available = False
-    trace: Any = None
-    context: Any = None
-    propagator: Any = None
-    tracer: Any = None
-
-    @classmethod
-    def load(cls) -> bool:
-        if cls.loaded:
-            return cls.available
-        cls.loaded = True
-        if os.environ.get("SNAKEPIT_TRACING", "").lower() in ("off", "0", "false"):
-            return False
-        try:
-            from opentelemetry import context, trace
-            from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-        except ImportError:
-            return False
-        cls.trace = trace
-        cls.context = context
-        cls.propagator = TraceContextTextMapPropagator()
-        cls.available = True
-        return True
-
-    @classmethod
-    def get_tracer(cls) -> Any:
-        # Not cached: the adapter may install its TracerProvider after the first call.
-        return cls.trace.get_tracer("snakepit_bridge")
-
-    @classmethod
-    def recording(cls) -> bool:
-        """Whether spans would be recorded: OpenTelemetry is present and a real provider is installed.
-
-        Without one, spans would only repeat the caller's context, which travels on unchanged anyway.
-        """
-        if not cls.load():
-            return False
-        provider = cls.trace.get_tracer_provider()
-        return not isinstance(provider, (cls.trace.ProxyTracerProvider, cls.trace.NoOpTracerProvider))
-
-
-class ActiveSpan:
-    """A span made current for a block; ``fail`` records an error, ``finish`` ends it (idempotent)."""
-
-    __slots__ = ("_ended", "_token", "span")
-
-    def __init__(self, span: Any, token: Any) -> None:
-        self.span = span
-        self._token = token
-        self._ended = False
-
-    def fail(self, exc: BaseException) -> None:
-        if self.span is None or self._ended:
-            return
-        self.span.record_exception(exc)
-        self.span.set_status(_Otel.trace.Status(_Otel.trace.StatusCode.ERROR, f"{type(exc).__name__}: {exc}"[:300]))
-
-    def finish(self) -> None:
-        if self.span is None or self._ended:
-            return
-        self._ended = True
-        if self._token is not None:
-            with contextlib.suppress(Exception):  # detached in another context: nothing to restore
-                _Otel.context.detach(self._token)
-            self._token = None
-        self.span.end()
-
-    def traceparent(self, target: Any) -> None:
-        """Write this span's W3C ``traceparent`` (and ``tracestate``) into ``target``, if it is valid."""
-        span = self.span
-        if span is None or not span.get_span_context().is_valid:
-            return
-        _Otel.propagator.inject(target, context=_Otel.trace.set_span_in_context(span))
-
-
-class _NoSpan(ActiveSpan):
-    def __init__(self) -> None:
-        super().__init__(None, None)
-
-    def traceparent(self, target: Any) -> None:
-        return
-
-
-_NO_SPAN = _NoSpan()
-
-
-def _start(name: str, kind_name: str, parent: Any, attributes: Mapping[str, Any]) -> ActiveSpan:
-    trace = _Otel.trace
-    span = _Otel.get_tracer().start_span(
-        name, context=parent, kind=getattr(trace.SpanKind, kind_name), attributes=dict(attributes)
-    )
-    token = _Otel.context.attach(trace.set_span_in_context(span, parent))
-    return ActiveSpan(span, token)
-
-
-def start_tool_span(ctx: Any) -> ActiveSpan:
-    """A SERVER span for a tool call, child of the request's ``traceparent``, made current."""
-    if not _Otel.recording():
-        return _NO_SPAN
-    metadata = getattr(ctx, "metadata", {}) or {}
-    parent = _Otel.propagator.extract(metadata) if "traceparent" in metadata else None
-    attributes = {"rpc.system": "snakepit", "rpc.method": ctx.tool_name, "snakepit.worker_id": ctx.worker_id}
-    if ctx.session_id:
-        attributes["snakepit.session_id"] = ctx.session_id
-    if ctx.correlation_id:
-        attributes["snakepit.correlation_id"] = ctx.correlation_id
-    return _start(f"tool {ctx.tool_name}", "SERVER", parent, attributes)
-
-
-@contextlib.contextmanager
-def host_tool_span(name: str, ctx: Any) -> Iterator[ActiveSpan]:
-    """A CLIENT span around a host-tool call; ``inject_current`` then sends its context to the host."""
-    if not _Otel.recording():
-        yield _NO_SPAN
-        return
-    attributes = {"rpc.system": "snakepit", "rpc.method": name, "snakepit.worker_id": getattr(ctx, "worker_id", "")}
-    correlation_id = getattr(ctx, "correlation_id", "")
-    if correlation_id:
-        attributes["snakepit.correlation_id"] = correlation_id
-    active = _start(f"host_tool {name}", "CLIENT", None, attributes)
-    try:
-        yield active
-    except BaseException as exc:
-        active.fail(exc)
-        raise
-    finally:
-        active.finish()
-
-
-def _start_internal_span(name: str, metadata: Mapping[str, Any] | None) -> ActiveSpan | None:
-    if not _Otel.recording():
-        return None
-    attributes = {str(k): str(v) for k, v in (metadata or {}).items()}
-    return _start(name, "INTERNAL", None, attributes)
-
-
-def inject_current(metadata: dict[str, str]) -> None:
-    """Overwrite ``traceparent``/``tracestate`` in ``metadata`` with the current span's, when there is one."""
-    if not _Otel.load():
-        return
-    current = _Otel.trace.get_current_span()
-    if current.get_span_context().is_valid:
-        metadata.pop("tracestate", None)
-        _Otel.propagator.inject(metadata)
-
-
-# ---------------------------------------------------------------------------------------------
-# Logging
-# ---------------------------------------------------------------------------------------------
-
-
-class CallContextFilter(logging.Filter):
-    """Adds ``correlation_id``, ``tool`` and ``call_tag`` (`` cid=<id>`` or "") from the current call."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        call = _current_call()
-        correlation_id = call.correlation_id if call is not None else ""
-        record.correlation_id = correlation_id
-        record.tool = call.tool_name if call is not None else ""
-        record.call_tag = f" cid={correlation_id}" if correlation_id else ""
-        return True
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One line per record: ``@snakepit:log`` then a JSON object (level, logger, message, ...)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        document: dict[str, Any] = {
-            "time": record.created,
-            "level": record.levelname,
-            "levelno": record.levelno,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "thread": record.threadName,
-        }
-        for key in ("worker_id", "correlation_id", "tool"):
-            value = getattr(record, key, "")
-            if value:
-                document[key] = value
-        if record.exc_info:
-            document["exception"] = self.formatException(record.exc_info)
-        elif record.exc_text:
-            document["exception"] = record.exc_text
-        if record.stack_info:
-            document["stack"] = self.formatStack(record.stack_info)
-        return LOG_MARKER + json.dumps(document, ensure_ascii=False, default=str)
-
-
-PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(worker_id)s%(call_tag)s] %(name)s: %(message)s"
-
-
-def log_formatter(kind: str) -> logging.Formatter:
-    """``JsonLogFormatter`` for ``kind == "json"`` (set by the Java host), else the plain text format."""
-    if kind.lower() == "json":
-        return JsonLogFormatter()
-    return logging.Formatter(PLAIN_FORMAT)

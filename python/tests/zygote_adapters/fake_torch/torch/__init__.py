@@ -1,0 +1,3 @@
+"""A stand-in for torch in the zygote tests: only ``torch.cuda.is_initialized()``."""
+
+from . import cuda  # noqa: F401
