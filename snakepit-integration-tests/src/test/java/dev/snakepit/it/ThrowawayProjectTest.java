@@ -52,7 +52,7 @@ class ThrowawayProjectTest {
         "compile", "dependency:build-classpath", "-Dmdep.outputFile=" + project.resolve("classpath.txt")), BUILD_BUDGET);
     assertThat(build.exitCode()).as("the throwaway project builds:\n%s", build.output()).isZero();
 
-    var javaCommand = ProcessHandle.current().info().command().orElse("java");
+    var javaCommand = System.getProperty("snakepit.it.java", ProcessHandle.current().info().command().orElse("java"));
     var classpath = project.resolve("target/classes") + java.io.File.pathSeparator
         + Files.readString(project.resolve("classpath.txt")).strip();
     var app = run(List.of(javaCommand, "-cp", classpath, "demo.App"), RUN_BUDGET);
