@@ -20,7 +20,7 @@ from snakepit_bridge import snakepit_bridge_pb2 as pb2
 from snakepit_bridge import snakepit_bridge_pb2_grpc as pb2_grpc
 from snakepit_bridge.codec import decode_any
 
-ENTRY = ["-m", "snakepit_bridge.standalone"]
+ENTRY = ["-m", "snakepit_bridge.server"]
 ADAPTER = "snakepit_bridge.adapters.showcase.ShowcaseAdapter"
 TOKEN = "remote-test-token"
 SERVING = health_pb2.HealthCheckResponse.SERVING

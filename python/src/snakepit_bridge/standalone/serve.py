@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import logging
 import os
 import signal
 import socket
-import sys
 import uuid
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from .. import server as worker
 from .. import snakepit_bridge_pb2_grpc as pb2_grpc
+from ..wire.server import DEFAULT_MAX_MESSAGE_BYTES
+from ..worker import lifecycle
 from .options import StandaloneOptions, UsageError, bind_address
 from .servicer import RemoteServicer
 
@@ -50,21 +49,17 @@ def _server_options(max_bytes: int) -> list[tuple[str, Any]]:
     ]
 
 
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
 async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapter_name: str) -> int:
     """Serve until SIGTERM/SIGINT, then drain; return the exit code."""
     try:
         if hasattr(adapter, "initialize"):
-            await _maybe_await(adapter.initialize())
+            await lifecycle.maybe_await(adapter.initialize())
     except Exception as exc:
-        return worker_fatal(
-            worker.EXIT_INITIALIZE, f"adapter {adapter_name} initialize() raised {type(exc).__name__}: {exc}", exc
+        return lifecycle.fatal(
+            lifecycle.EXIT_INITIALIZE, f"adapter {adapter_name} initialize() raised {type(exc).__name__}: {exc}", exc
         )
 
-    max_bytes = int(os.environ.get("SNAKEPIT_MAX_MESSAGE_BYTES", str(worker.DEFAULT_MAX_MESSAGE_BYTES)))
+    max_bytes = int(os.environ.get("SNAKEPIT_MAX_MESSAGE_BYTES", str(DEFAULT_MAX_MESSAGE_BYTES)))
     servicer = RemoteServicer(
         adapter, worker_id=worker_id, incarnation=new_incarnation(), max_concurrency=options.max_concurrency
     )
@@ -78,7 +73,9 @@ async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapte
     credentials = options.server_credentials()
     port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     if not port:
-        return worker_fatal(worker.EXIT_USAGE, f"could not bind --listen {address} (in use, or not an address here)")
+        return lifecycle.fatal(
+            lifecycle.EXIT_USAGE, f"could not bind --listen {address} (in use, or not an address here)"
+        )
 
     health_server = None
     if options.health_address is not None:
@@ -86,7 +83,7 @@ async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapte
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
         health_bind = bind_address(*options.health_address)
         if not health_server.add_insecure_port(health_bind):
-            return worker_fatal(worker.EXIT_USAGE, f"could not bind --health-listen {health_bind}")
+            return lifecycle.fatal(lifecycle.EXIT_USAGE, f"could not bind --health-listen {health_bind}")
         await health_server.start()
     await server.start()
     await health_servicer.set(BRIDGE_SERVICE, health_pb2.HealthCheckResponse.SERVING)
@@ -101,7 +98,7 @@ async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapte
     )
     ready_file = os.environ.get("SNAKEPIT_READY_FILE")
     if ready_file:
-        worker.write_ready_file(ready_file, port)
+        lifecycle.write_ready_file(ready_file, port)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -115,22 +112,13 @@ async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapte
     await server.stop(options.drain_grace_s)
     try:
         if hasattr(adapter, "cleanup"):
-            await _maybe_await(adapter.cleanup())
+            await lifecycle.maybe_await(adapter.cleanup())
     except Exception as exc:
         log.error("adapter cleanup() raised %s: %s", type(exc).__name__, exc, exc_info=exc)
     if health_server is not None:
         await health_server.stop(0)
     log.info("stopped")
-    return worker.EXIT_OK
-
-
-def worker_fatal(code: int, message: str, exc: BaseException | None = None) -> int:
-    """Log a fatal start-up problem on stderr and return its exit code."""
-    if exc is not None:
-        log.debug("details", exc_info=exc)
-    log.critical("%s (exit code %d)", message, code)
-    print(f"snakepit worker: {message}", flush=True, file=sys.stderr)
-    return code
+    return lifecycle.EXIT_OK
 
 
 def run(args: argparse.Namespace, worker_id: str) -> int:
@@ -138,12 +126,12 @@ def run(args: argparse.Namespace, worker_id: str) -> int:
     try:
         options = StandaloneOptions.from_args(args)
     except UsageError as exc:
-        return worker_fatal(worker.EXIT_USAGE, str(exc))
+        return lifecycle.fatal(lifecycle.EXIT_USAGE, str(exc))
     try:
-        adapter = worker.load_adapter(args.adapter)
+        adapter = lifecycle.load_adapter(args.adapter)
     except Exception as exc:
-        return worker_fatal(
-            worker.EXIT_ADAPTER,
+        return lifecycle.fatal(
+            lifecycle.EXIT_ADAPTER,
             f"could not import or instantiate adapter {args.adapter!r}: {type(exc).__name__}: {exc}",
             exc,
         )

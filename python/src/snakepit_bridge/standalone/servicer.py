@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 
-from ..server import WorkerServicer
+from ..wire.servicer import WorkerServicer
 
 __all__ = ["CAPACITY_TRAILER", "EXPECT_INCARNATION_KEY", "INCARNATION_TRAILER", "RemoteServicer"]
 

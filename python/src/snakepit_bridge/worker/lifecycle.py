@@ -18,7 +18,7 @@ import time
 import traceback
 from typing import Any
 
-from .. import telemetry
+from .. import standalone, telemetry
 
 __all__ = [
     "EXIT_ADAPTER",
@@ -69,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="how the host talks to this worker: grpc (default); also from SNAKEPIT_TRANSPORT",
     )
+    standalone.add_arguments(parser)  # --listen ...: a standalone worker for remote pools
     return parser
 
 

@@ -36,6 +36,10 @@ def run(argv: list[str] | None = None) -> int:
     if not lifecycle.watch_parent():
         return lifecycle.EXIT_OK
 
+    if args.listen:  # a standalone worker serving remote pools (docs/remote.md)
+        from ..standalone.serve import run as run_standalone
+
+        return run_standalone(args, worker_id)
     # The transport dispatch point: one branch per transport.
     transport = select_transport(args.transport)
     if transport == "grpc":

@@ -69,6 +69,16 @@ public final class Session implements AutoCloseable {
     return pool.stream(tool, arguments, route(options));
   }
 
+  /**
+   * A typed client whose calls run in this session; see {@link Snakepit#client(Class)}.
+   *
+   * @throws IllegalArgumentException when {@code type} is not a typed client interface
+   */
+  public <T> T client(Class<T> type) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        this::execute, this::executeAsync, this::stream, "session " + id));
+  }
+
   private CallOptions route(CallOptions options) {
     if (closed) {
       throw new SessionException(id, SessionException.Reason.CLOSED, null, null, "Session '" + id + "' is closed.");

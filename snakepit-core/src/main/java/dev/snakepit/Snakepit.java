@@ -136,6 +136,17 @@ public final class Snakepit implements AutoCloseable {
     return session("session-" + java.util.UUID.randomUUID());
   }
 
+  /**
+   * A typed client: an implementation of interface {@code type} (written by {@code snakepit codegen})
+   * whose {@link PythonTool} methods call this pool.
+   *
+   * @throws IllegalArgumentException when {@code type} is not such an interface (the message names the method)
+   */
+  public <T> T client(Class<T> type) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        this::execute, this::executeAsync, this::stream, "pool " + config().poolName()));
+  }
+
   /** The tools the workers offer, with their parameters, sorted by name. */
   public List<ToolInfo> tools() {
     return pool.tools();

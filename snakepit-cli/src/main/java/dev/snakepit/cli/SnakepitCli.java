@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
     versionProvider = SnakepitCli.Version.class,
     description = "Runs pools of Python worker processes and calls their tools over gRPC.",
     subcommands = {CallCommand.class, ToolsCommand.class, DemoCommand.class, DoctorCommand.class, ChaosCommand.class,
-        dev.snakepit.bench.BenchCommand.class, HelpCommand.class},
+        dev.snakepit.bench.BenchCommand.class, ManifestCommand.class, CodegenCommand.class, DocsCommand.class,
+        NewCommand.class, DevCommand.class, HelpCommand.class},
     footer = {"", "Start with 'snakepit demo' (a tour) or 'snakepit doctor' (checks the setup)."})
 public final class SnakepitCli implements Callable<Integer> {
   /** The system property slf4j-simple reads, once, when the first logger is created. */

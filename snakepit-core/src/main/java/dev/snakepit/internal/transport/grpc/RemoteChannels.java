@@ -1,0 +1,198 @@
+package dev.snakepit.internal.transport.grpc;
+
+import dev.snakepit.RemoteWorkers;
+import dev.snakepit.RemoteWorkers.HostPort;
+import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.proto.BridgeServiceGrpc;
+import dev.snakepit.internal.proto.PingRequest;
+import dev.snakepit.internal.proto.PingResponse;
+import dev.snakepit.internal.remote.RemoteMembership.AuthenticationFailure;
+import dev.snakepit.internal.remote.RemoteMembership.Probe;
+import dev.snakepit.internal.transport.WorkerTransport;
+import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * gRPC channels to remote (standalone) workers: TLS with server verification and optional client
+ * certificates, the configured token on every call, HTTP/2 keepalive so a dead link is noticed
+ * between health checks, no shared memory (the worker is on another machine). Also the health
+ * check: a {@code Ping} on a separate channel per endpoint, reading the worker's incarnation and
+ * capacity from its trailers. One event loop group for all, stopped by {@link #close()}.
+ */
+public final class RemoteChannels implements AutoCloseable {
+  /** Ping trailer: the worker's incarnation id (standalone worker). */
+  static final Metadata.Key<String> INCARNATION =
+      Metadata.Key.of("x-snakepit-incarnation", Metadata.ASCII_STRING_MARSHALLER);
+  /** Ping trailer: how many calls the worker runs at once. */
+  static final Metadata.Key<String> CAPACITY =
+      Metadata.Key.of("x-snakepit-max-concurrency", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final RemoteWorkers config;
+  private final ChannelCredentials credentials;
+  private final ClientInterceptor token;
+  private final int maxMessageSize;
+  private final EventLoopGroup eventLoops;
+  private final Map<HostPort, ManagedChannel> probeChannels = new ConcurrentHashMap<>();
+
+  /**
+   * Prepares the credentials (reads the certificate files) and starts the event loop threads.
+   *
+   * @throws IllegalArgumentException when a certificate or key file cannot be used
+   */
+  public RemoteChannels(String poolName, RemoteWorkers config, int maxMessageSize) {
+    this.config = config;
+    this.maxMessageSize = maxMessageSize;
+    this.credentials = credentials(config);
+    this.token = config.token().map(RemoteChannels::tokenInterceptor).orElse(null);
+    this.eventLoops = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "grpc-remote"),
+        NioIoHandler.newFactory());
+  }
+
+  /** A transport to the worker at {@code endpoint}, on a channel of its own. */
+  public WorkerTransport connect(HostPort endpoint, String workerId) {
+    return new GrpcWorkerTransport(channel(endpoint), workerId, maxMessageSize, null);
+  }
+
+  /** Checks the worker at {@code endpoint} answers {@code Ping} within {@code timeout}. */
+  public CompletableFuture<Probe> probe(HostPort endpoint, Duration timeout) {
+    var future = new CompletableFuture<Probe>();
+    var channel = probeChannels.computeIfAbsent(endpoint, this::channel);
+    var call = channel.newCall(BridgeServiceGrpc.getPingMethod(),
+        CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    call.start(new ClientCall.Listener<>() {
+      private PingResponse response;
+
+      @Override
+      public void onMessage(PingResponse message) {
+        response = message;
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+          future.completeExceptionally(new AuthenticationFailure("the worker at " + endpoint
+              + " rejected the pool's token (UNAUTHENTICATED: " + status.getDescription()
+              + "): pass the token the worker was started with (--token-file)"));
+        } else if (!status.isOk() || response == null) {
+          future.completeExceptionally(new IllegalStateException(endpoint + ": " + status.getCode()
+              + (status.getDescription() == null ? "" : " " + status.getDescription()), status.getCause()));
+        } else {
+          var incarnation = trailers.get(INCARNATION);
+          future.complete(new Probe(incarnation == null ? "unknown" : incarnation, capacity(trailers.get(CAPACITY))));
+        }
+      }
+    }, new Metadata());
+    call.sendMessage(PingRequest.newBuilder().setMessage("snakepit-java health check").build());
+    call.halfClose();
+    call.request(2);
+    return future;
+  }
+
+  /** Closes the health-check channel of an endpoint that left. */
+  public void forget(HostPort endpoint) {
+    var channel = probeChannels.remove(endpoint);
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Closes the health-check channels and stops the event loop (transports must be closed first). */
+  @Override
+  public void close() {
+    probeChannels.values().forEach(ManagedChannel::shutdownNow);
+    for (var channel : probeChannels.values()) {
+      try {
+        channel.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    probeChannels.clear();
+    eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  private ManagedChannel channel(HostPort endpoint) {
+    var builder = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port(), credentials)
+        .eventLoopGroup(eventLoops)
+        .channelType(NioSocketChannel.class)
+        .directExecutor()
+        .maxInboundMessageSize(maxMessageSize)
+        .flowControlWindow(8 * 1024 * 1024)
+        // A cut link also shows as a failed keepalive (10 s is gRPC's minimum; the health checks,
+        // which close a lost worker's transport, are usually faster).
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveTimeout(Math.max(1_000, config.healthCheckTimeout().toMillis()), TimeUnit.MILLISECONDS)
+        .keepAliveWithoutCalls(true)
+        .disableRetry();
+    if (token != null) {
+      builder.intercept(token);
+    }
+    return builder.build();
+  }
+
+  private static int capacity(String text) {
+    try {
+      return text == null ? 1 : Math.max(1, Integer.parseInt(text.strip()));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private static ChannelCredentials credentials(RemoteWorkers config) {
+    if (!config.usesTls()) {
+      return InsecureChannelCredentials.create();
+    }
+    try {
+      var tls = TlsChannelCredentials.newBuilder();
+      if (config.trustedCertificates().isPresent()) {
+        tls.trustManager(config.trustedCertificates().get().toFile());
+      }
+      if (config.clientCertificate().isPresent() && config.clientKey().isPresent()) {
+        tls.keyManager(config.clientCertificate().get().toFile(), config.clientKey().get().toFile());
+      }
+      return tls.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("remote workers: cannot use the TLS files (" + e.getMessage()
+          + "); certificates must be PEM, the client key PEM PKCS#8", e);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new IllegalArgumentException("remote workers: cannot use the TLS files: " + e.getMessage(), e);
+    }
+  }
+
+  private static ClientInterceptor tokenInterceptor(String value) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+          io.grpc.Channel next) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            headers.put(AuthToken.KEY, value);
+            super.start(listener, headers);
+          }
+        };
+      }
+    };
+  }
+}

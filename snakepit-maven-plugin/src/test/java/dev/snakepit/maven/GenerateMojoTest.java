@@ -1,0 +1,59 @@
+package dev.snakepit.maven;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.project.MavenProject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateMojoTest {
+  private static final String MANIFEST = """
+      {"format": "snakepit-manifest/1", "adapter": {"class": "greeter.tools.GreeterAdapter", "version": "0.1.0"},
+       "tools": [{"name": "hello", "description": "Greet someone.", "streaming": false, "returns": {"kind": "string"},
+         "parameters": [{"name": "name", "type": {"kind": "string"}, "required": false, "default": "world"}]}],
+       "types": {}}
+      """;
+
+  private static GenerateMojo mojo(Path manifest, Path out) {
+    var mojo = new GenerateMojo();
+    mojo.manifest = manifest.toFile();
+    mojo.packageName = "com.acme.clients";
+    mojo.outputDirectory = out.toFile();
+    mojo.project = new MavenProject();
+    return mojo;
+  }
+
+  @Test
+  void shouldGenerateTheClientAndAddItsSourceRoot(@TempDir Path dir) throws Exception {
+    var manifest = Files.writeString(dir.resolve("greeter.json"), MANIFEST);
+    var out = dir.resolve("generated");
+    var mojo = mojo(manifest, out);
+
+    mojo.execute();
+
+    assertThat(out.resolve("com/acme/clients/GreeterAdapter.java")).content()
+        .contains("public interface GreeterAdapter {", "String hello(@PythonParam(\"name\") Optional<String> name);");
+    assertThat(mojo.project.getCompileSourceRoots()).containsExactly(out.toAbsolutePath().toString());
+  }
+
+  @Test
+  void shouldFailTheBuildNamingAMissingManifest(@TempDir Path dir) {
+    var mojo = mojo(dir.resolve("missing.json"), dir.resolve("generated"));
+
+    assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class).hasMessageContaining("no manifest file");
+  }
+
+  @Test
+  void shouldDoNothingWhenSkipped(@TempDir Path dir) throws Exception {
+    var mojo = mojo(dir.resolve("missing.json"), dir.resolve("generated"));
+    mojo.skip = true;
+
+    mojo.execute();
+
+    assertThat(dir.resolve("generated")).doesNotExist();
+  }
+}
