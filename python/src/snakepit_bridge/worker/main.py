@@ -16,7 +16,7 @@ from . import lifecycle
 __all__ = ["DEFAULT_TRANSPORT", "TRANSPORTS", "main", "run", "select_transport"]
 
 DEFAULT_TRANSPORT = "grpc"
-TRANSPORTS = ("grpc",)
+TRANSPORTS = ("grpc", "lane")
 
 
 def select_transport(requested: str | None) -> str:
@@ -46,6 +46,10 @@ def run(argv: list[str] | None = None) -> int:
         from ..wire.worker import run as run_grpc
 
         return run_grpc(args, worker_id)
+    if transport == "lane":
+        from ..lane.worker import run as run_lane
+
+        return run_lane(args, worker_id)
     return lifecycle.fatal(
         lifecycle.EXIT_USAGE, f"unknown transport {transport!r} (--transport / SNAKEPIT_TRANSPORT); known: {TRANSPORTS}"
     )

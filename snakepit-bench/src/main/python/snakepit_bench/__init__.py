@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 
-__all__ = ["blob", "exit_on_stdin_eof", "ready"]
+__all__ = ["argmax_model", "blob", "exit_on_stdin_eof", "ready"]
 
 _BLOBS: dict[int, bytes] = {}
 
@@ -20,6 +20,21 @@ def blob(size: int) -> bytes:
         data = bytes(size)
         _BLOBS[size] = data
     return data
+
+
+_MODEL: list = []
+
+
+def argmax_model(x: object) -> int:
+    """The "sync numpy tool" of the latency scenario: argmax of a fixed 8x4 matrix times ``x`` (4 floats).
+
+    Stands for a small model's ``predict`` of one row: plain sync code around a numpy call.
+    """
+    import numpy as np
+
+    if not _MODEL:
+        _MODEL.append(np.arange(32, dtype=np.float64).reshape(8, 4) % 7 - 3)
+    return int(np.argmax(_MODEL[0] @ np.asarray(x, dtype=np.float64)))
 
 
 def ready(address: str) -> None:

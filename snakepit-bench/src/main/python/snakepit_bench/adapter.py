@@ -12,7 +12,7 @@ from typing import Any
 
 from snakepit_bridge import BaseAdapter, current_context, tool
 
-from . import blob
+from . import argmax_model, blob
 
 
 class BenchAdapter(BaseAdapter):
@@ -27,6 +27,11 @@ class BenchAdapter(BaseAdapter):
     def echo_threaded(self, message: Any) -> Any:
         """Return ``message``."""
         return message
+
+    @tool(description="Argmax of a small numpy matrix-vector product (a plain sync tool, default threading)")
+    def argmax(self, x: list[float]) -> int:
+        """Return the index of the largest entry of ``W @ x``."""
+        return argmax_model(x)
 
     @tool(run_in_thread=False, description="Return the bytes unchanged")
     def echo_bytes(self, data: bytes) -> bytes:

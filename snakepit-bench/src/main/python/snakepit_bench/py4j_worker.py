@@ -14,7 +14,7 @@ from py4j.java_gateway import CallbackServerParameters, GatewayParameters, JavaG
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from snakepit_bench import blob, ready
+from snakepit_bench import argmax_model, blob, ready
 
 
 class Worker:
@@ -34,6 +34,9 @@ class Worker:
 
     def source(self, size: int) -> bytes:
         return blob(size)
+
+    def argmax(self, a: float, b: float, c: float, d: float) -> int:
+        return argmax_model([a, b, c, d])
 
     def callHost(self, message: str) -> str:
         return self.gateway.entry_point.hostEcho(message)

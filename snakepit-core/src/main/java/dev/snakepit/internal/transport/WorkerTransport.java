@@ -15,6 +15,22 @@ public interface WorkerTransport extends AutoCloseable {
   /** Runs a tool; the future fails on transport errors. Cancelling the future cancels the call. */
   CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout);
 
+  /**
+   * Runs a tool for a caller that will block for the answer in {@link #drive}: a transport may then
+   * read the answer on the caller's own thread instead of handing it over from a transport thread.
+   */
+  default CompletableFuture<ToolResponse> execute(ToolRequest request, Duration timeout, boolean callerWaits) {
+    return execute(request, timeout);
+  }
+
+  /**
+   * Called by a thread about to block until {@code until} completes (a future derived from a call this
+   * transport runs with {@code callerWaits}); the transport may use the thread to read frames until then
+   * or until {@code deadlineNanos} ({@link System#nanoTime()} based). Returns early whenever it likes:
+   * the caller still waits on {@code until} afterwards.
+   */
+  default void drive(java.util.concurrent.Future<?> until, long deadlineNanos) {}
+
   /** Starts a streaming call; chunks are delivered as the listener requests them via the handle. */
   StreamCall stream(ToolRequest request, Duration timeout, int initialRequest, ChunkListener listener);
 

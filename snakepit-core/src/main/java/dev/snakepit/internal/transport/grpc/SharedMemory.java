@@ -31,21 +31,22 @@ import org.slf4j.LoggerFactory;
  * fresh pages for every call. Idle slots hold at most {@link #IDLE_LIMIT} bytes; a slot of a call
  * that failed or was cancelled is deleted, never reused, since the worker may still touch it.
  */
-final class SharedMemory implements AutoCloseable {
+public final class SharedMemory implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SharedMemory.class);
   private static final Path ROOT = Path.of("/dev/shm");
   // Never a prefix of the pool run directories ("snakepit-<pool>-..."), which may share /dev/shm.
   private static final String PREFIX = "snakepit.shm-";
   /** Bytes arguments and results at least this large go through shared memory. */
-  static final int THRESHOLD = 256 * 1024;
+  public static final int THRESHOLD = 256 * 1024;
   /** Most bytes that idle slots keep between calls. */
   static final long IDLE_LIMIT = 256L * 1024 * 1024;
   /** Copy window between the Java heap and a file: small enough for the JDK's per-thread direct buffer cache. */
   private static final int CHUNK = 1024 * 1024;
 
   /** One hand-off file: reused across calls, owned by one call at a time. */
-  static final class Slot {
-    final String name;
+  public static final class Slot {
+    /** The file's name inside the hand-off directory. */
+    public final String name;
     final Path path;
     /** Bytes the file holds (its pages stay allocated), 0 if it does not exist yet. */
     long capacity;
@@ -66,7 +67,7 @@ final class SharedMemory implements AutoCloseable {
   }
 
   /** The hand-off directory, or null where there is no {@code /dev/shm} (or it cannot be used). */
-  static SharedMemory create() {
+  public static SharedMemory create() {
     if (!Files.isDirectory(ROOT) || !Files.isWritable(ROOT)) {
       return null;
     }
@@ -85,12 +86,12 @@ final class SharedMemory implements AutoCloseable {
   }
 
   /** The directory workers read arguments from and write results to. */
-  Path directory() {
+  public Path directory() {
     return directory;
   }
 
   /** A slot for one call: the largest idle one (its pages are already there), else a new name. */
-  Slot acquire() {
+  public Slot acquire() {
     synchronized (idle) {
       var slot = idle.pollLast();
       if (slot != null) {
@@ -106,7 +107,7 @@ final class SharedMemory implements AutoCloseable {
    * Gives a slot back. A slot is reused only if its call succeeded (the worker is done with it) and
    * it fits the idle limit; otherwise its file is deleted.
    */
-  void release(Slot slot, boolean reusable) {
+  public void release(Slot slot, boolean reusable) {
     if (reusable && slot.capacity <= IDLE_LIMIT) {
       synchronized (idle) {
         // Largest last: acquire() hands out the slot most likely to fit without growing.
@@ -128,7 +129,7 @@ final class SharedMemory implements AutoCloseable {
   }
 
   /** Writes {@code bytes} (position to limit, not consumed) at the start of the slot's file. */
-  void write(Slot slot, ByteBuffer bytes) {
+  public void write(Slot slot, ByteBuffer bytes) {
     try (var channel = FileChannel.open(slot.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       var view = bytes.duplicate();
       int start = view.position();
@@ -147,7 +148,7 @@ final class SharedMemory implements AutoCloseable {
   }
 
   /** Reads the first {@code length} bytes of the slot's file (a result the worker wrote) onto the heap. */
-  ByteBuffer read(Slot slot, long length) {
+  public ByteBuffer read(Slot slot, long length) {
     if (length < 0 || length > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("shared-memory result of " + length + " bytes");
     }

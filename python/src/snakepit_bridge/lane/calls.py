@@ -1,0 +1,374 @@
+"""Running calls on a lane connection: inline sync tools, the tool pool, the event loop, streams."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import error_json
+from ..runtime.executor import tool_executor, tracked
+from ..runtime.invoker import is_iterator_result, is_stream_chunk_like, timeout_seconds
+from ..session_context import SessionContext
+from ..tools.validation import bind_arguments
+from ..wire.shm import read_file, write_file
+from ..wire.values import StreamChunk, add_binary_arguments, encode_chunk, to_json
+from . import frames as f
+
+__all__ = ["CallHandling"]
+
+log = logging.getLogger("snakepit_bridge.lane")
+
+STREAM_BATCH = 64  # chunks of a fast generator coalesced into one write
+SLOW_STEP_S = 0.00005  # a generator step slower than this flushes what is buffered before the next
+_DONE = object()
+
+
+class _Call:
+    """A call in progress: its context, cancellation hooks and stream credit."""
+
+    __slots__ = ("call_id", "cancelled", "cond", "credit", "ctx", "loop_event", "task")
+
+    def __init__(self, call_id: int, ctx: SessionContext) -> None:
+        self.call_id = call_id
+        self.ctx = ctx
+        self.task: asyncio.Task[Any] | None = None
+        self.credit = 0
+        self.cond: threading.Condition | None = None
+        self.cancelled = False
+        self.loop_event: asyncio.Event | None = None
+
+
+class CallHandling:
+    """The call-running half of ``LaneConnection`` (which provides sending, the read role and the counters)."""
+
+    # Provided by LaneConnection.
+    adapter: Any
+    calls: dict[int, _Call]
+    active_calls: int
+    closed: bool
+    shm_dir: str | None
+    allow_pickle: bool
+    max_length: int
+    worker_id: str
+
+    def _cancel(self, call: _Call) -> None:
+        call.cancelled = True
+        call.ctx.cancel()
+        task = call.task
+        loop = self._loop
+        if task is not None and loop is not None:
+            loop.call_soon_threadsafe(task.cancel)
+        if call.cond is not None:
+            with call.cond:
+                call.cond.notify_all()
+        if call.loop_event is not None and loop is not None:
+            loop.call_soon_threadsafe(call.loop_event.set)
+
+    def _on_credit(self, call_id: int, payload: Any) -> None:
+        if len(payload) != 4:
+            raise f.FrameError(f"CREDIT payload of {len(payload)} bytes, expected 4")
+        call = self.calls.get(call_id)
+        if call is None:
+            return
+        (count,) = f.U32.unpack_from(payload, 0)
+        if call.cond is not None:
+            with call.cond:
+                call.credit += count
+                call.cond.notify_all()
+        else:
+            call.credit += count
+            if call.loop_event is not None and self._loop is not None:
+                self._loop.call_soon_threadsafe(call.loop_event.set)
+
+    def _lookup(self, name: str) -> tuple[Any, Callable[..., Any]] | None:
+        """``(ToolInfo, bound function)`` of a BaseAdapter tool, or None for other adapters."""
+        found = self._tools.get(name)
+        if found is None:
+            getter = getattr(self.adapter, "get_tool", None)
+            if getter is None or not hasattr(self.adapter, "get_tools"):
+                return None
+            info = getter(name)  # raises ToolNotFoundError
+            found = (info, getattr(self.adapter, info.attribute))
+            self._tools[name] = found
+        return found
+
+    def _on_call(self, stream: bool, call_id: int, payload: Any) -> bool:
+        started = time.perf_counter()
+        _timeout_ms, credit, header, binary = f.decode_call(payload, json.loads)
+        if call_id in self.calls:
+            raise f.FrameError(f"call id {call_id} is already in use")
+        tool_name = header["t"]
+        metadata = header.get("m") or {}
+        call = _Call(call_id, self.invoker.context(header.get("s") or "", tool_name, metadata))
+        call.credit = credit
+        try:
+            arguments = header.get("a") or {}
+            if binary or header.get("h"):
+                arguments = self._with_binary(arguments, binary, header, metadata)
+            found = self._lookup(tool_name)
+            kind = found[0].kind if found is not None else "adapter"
+            direct = kind == "generator" if stream else kind == "sync"
+            kwargs = bind_arguments(found[0], arguments, call.ctx) if direct else arguments
+        except Exception as exc:
+            self._fail(call, exc, stream)
+            return True
+        self.calls[call_id] = call
+        self._count(1)
+        if not direct:
+            # Async tools, generators of async tools and adapters of their own: the invoker, on the event loop.
+            call.loop_event = asyncio.Event() if stream else None
+            self._on_loop(call, self._stream_async(call, kwargs) if stream else self._unary_async(call, kwargs, header))
+        elif stream:
+            call.cond = threading.Condition()
+            tool_executor().submit(contextvars.copy_context().run, tracked, self._stream_sync, call, found[1], kwargs)
+        elif not found[0].run_in_thread:
+            # A sync tool marked as never blocking: run it right here, still reading for everybody.
+            try:
+                self._run_sync(call, found[1], kwargs, started, header)
+            finally:
+                self._count(-1)
+        elif self.active_calls == 1:
+            # The fast path: the only call runs here, on the thread that read its frame.
+            self._inline_seq += 1
+            self._rlock.release()
+            if self._watcher_parked:
+                self._wake.set()
+            try:
+                self._run_sync(call, found[1], kwargs, started, header)
+            finally:
+                self._count(-1)
+            return self._rlock.acquire(blocking=False)
+        else:
+            tool_executor().submit(self._pooled_sync, call, found[1], kwargs, started, header)
+        return True
+
+    def _done(self, call: _Call) -> None:
+        self.calls.pop(call.call_id, None)
+        self._count(-1)
+
+    def _count(self, delta: int) -> None:
+        with self._count_lock:
+            self.active_calls += delta
+
+    def _with_binary(
+        self, arguments: dict[str, Any], binary: dict[str, bytes], header: dict[str, Any], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
+        merged = dict(arguments)
+        add_binary_arguments(merged, binary, metadata, allow_pickle=self.allow_pickle)
+        for item in header.get("h") or ():
+            name, slot, length = item
+            merged[name] = read_file(self._shm_path(slot), int(length))
+        return merged
+
+    def _shm_path(self, name: str) -> str:
+        if not isinstance(name, str) or not name or "/" in name or name in (".", "..") or self.shm_dir is None:
+            raise ValueError(f"bad shared-memory file name {name!r}")
+        return os.path.join(self.shm_dir, name)
+
+    # -- unary calls --------------------------------------------------------------------------
+
+    def _run_sync(self, call: _Call, func: Any, kwargs: dict[str, Any], started: float, header: Any) -> None:
+        try:
+            with self.invoker.scope(call.ctx):
+                if self._setter is not None:
+                    self._setter(call.ctx)
+                result = func(**kwargs)
+                if is_iterator_result(result):
+                    result = [item.data if is_stream_chunk_like(item) else item for item in result]
+            self._reply(call, result, started, header)
+        except Exception as exc:
+            self._fail(call, exc, False)
+        finally:
+            self.calls.pop(call.call_id, None)
+
+    def _pooled_sync(self, *args: Any) -> None:
+        try:
+            tracked(self._run_sync, *args)
+        finally:
+            self._count(-1)
+
+    async def _unary_async(self, call: _Call, arguments: dict[str, Any], header: Any) -> None:
+        started = time.perf_counter()
+        try:
+            with self.invoker.scope(call.ctx):
+                result = await self.invoker.unary(call.ctx, arguments, timeout_seconds(call.ctx.metadata))
+            self._reply(call, result, started, header)
+        except asyncio.CancelledError:
+            log.info("tool %s cancelled", call.ctx.tool_name)
+        except Exception as exc:
+            self._fail(call, exc, False)
+
+    def _reply(self, call: _Call, result: Any, started: float, header: Mapping[str, Any]) -> None:
+        if call.cancelled:
+            return
+        elapsed_us = int((time.perf_counter() - started) * 1_000_000) & 0xFFFFFFFF
+        if isinstance(result, (bytes, bytearray, memoryview)):
+            raw = result if isinstance(result, bytes) else bytes(result)
+            offer = header.get("r")
+            if offer and self.shm_dir is not None and len(raw) >= int(offer[0]) and len(raw) <= self.max_length:
+                write_file(self._shm_path(offer[1]), raw)
+                payload = f.U32.pack(elapsed_us) + f"{offer[1]}:{len(raw)}".encode()
+                self.send(f.RESULT, call.call_id, payload, f.F_BINARY | f.F_SHM)
+                return
+            self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + raw, f.F_BINARY)
+            return
+        self.send(f.RESULT, call.call_id, f.U32.pack(elapsed_us) + to_json(result).encode())
+
+    def _fail(self, call: _Call, exc: BaseException, stream: bool) -> None:
+        self.calls.pop(call.call_id, None)
+        if call.cancelled:
+            return
+        log.info("tool %s failed: %s: %s", call.ctx.tool_name, type(exc).__name__, exc)
+        context = {"tool_name": call.ctx.tool_name, "session_id": call.ctx.session_id, "worker_id": self.worker_id}
+        correlation_id = call.ctx.metadata.get("correlation_id")
+        if correlation_id:
+            context["correlation_id"] = correlation_id
+        self.send(f.ERROR, call.call_id, error_json(exc, context).encode())
+
+    # -- streams ------------------------------------------------------------------------------
+
+    def _chunk_frame(self, call_id: int, item: Any) -> bytes:
+        is_final = False
+        extra = None
+        if isinstance(item, StreamChunk):
+            is_final = bool(item.is_final)
+            extra = item.metadata
+            item = item.data
+        elif isinstance(item, dict) and item.get("is_final") is True:
+            is_final = True
+        data, content_type = encode_chunk(item)
+        flags = (f.F_FINAL if is_final else 0) | _CHUNK_KINDS.get(content_type, f.CHUNK_BYTES)
+        if extra:
+            meta = json.dumps({str(k): str(v) for k, v in extra.items()}).encode()
+            data = f.U32.pack(len(meta)) + meta + data
+            flags |= f.F_META
+        return f.HEADER.pack(len(data) + f.MIN_LENGTH, f.CHUNK, flags, 0, call_id) + data
+
+    def _stream_sync(self, call: _Call, func: Any, kwargs: dict[str, Any]) -> None:
+        iterator = None
+        scope = self.invoker.scope(call.ctx)
+        scope.__enter__()
+        try:
+            if self._setter is not None:
+                self._setter(call.ctx)
+            result = func(**kwargs)
+            iterator = iter(result) if is_iterator_result(result) else iter([result])
+            batch = bytearray()
+            batched = 0
+            final_sent = False
+            cond = call.cond
+            assert cond is not None
+            step_started = time.perf_counter()
+            while True:
+                if batch and (batched >= STREAM_BATCH or call.credit == 0):
+                    self.send_raw(batch)
+                    batch = bytearray()
+                    batched = 0
+                if call.credit == 0:
+                    with cond:
+                        while call.credit == 0 and not call.cancelled and not self.closed:
+                            cond.wait()
+                if call.cancelled or self.closed:
+                    return
+                item = next(iterator, _DONE)
+                now = time.perf_counter()
+                slow = now - step_started > SLOW_STEP_S
+                step_started = now
+                if item is _DONE:
+                    break
+                frame = self._chunk_frame(call.call_id, item)
+                call.credit -= 1
+                batch += frame
+                batched += 1
+                if frame[5] & f.F_FINAL:
+                    final_sent = True
+                    break
+                if slow:
+                    self.send_raw(batch)
+                    batch = bytearray()
+                    batched = 0
+            if not final_sent:
+                batch += f.HEADER.pack(f.MIN_LENGTH, f.CHUNK, f.F_FINAL, 0, call.call_id)
+            self.send_raw(batch)
+        except Exception as exc:
+            self._fail(call, exc, True)
+        finally:
+            if iterator is not None and hasattr(iterator, "close"):
+                with contextlib.suppress(Exception):
+                    iterator.close()
+            scope.__exit__(None, None, None)
+            self.calls.pop(call.call_id, None)
+            self._count(-1)
+
+    async def _stream_async(self, call: _Call, arguments: dict[str, Any]) -> None:
+        event = call.loop_event
+        assert event is not None
+        try:
+            with self.invoker.scope(call.ctx):
+                final_sent = False
+                async with contextlib.aclosing(self.invoker.stream(call.ctx, arguments)) as items:
+                    async for item in items:
+                        while call.credit <= 0 and not call.cancelled:
+                            event.clear()
+                            await event.wait()
+                        if call.cancelled:
+                            return
+                        frame = self._chunk_frame(call.call_id, item)
+                        call.credit -= 1
+                        self.send_raw(frame)
+                        if frame[5] & f.F_FINAL:
+                            final_sent = True
+                            break
+                if not final_sent:
+                    self.send(f.CHUNK, call.call_id, b"", f.F_FINAL)
+        except asyncio.CancelledError:
+            log.info("stream %s cancelled", call.ctx.tool_name)
+        except Exception as exc:
+            self._fail(call, exc, True)
+
+    # -- the event loop -----------------------------------------------------------------------
+
+    def _on_loop(self, call: _Call, coroutine: Any) -> None:
+        loop = self.loop()
+
+        def start() -> None:
+            # Clean-up in a done callback: a task cancelled before its first step never enters the coroutine.
+            call.task = loop.create_task(coroutine)
+            call.task.add_done_callback(lambda _: self._done(call))
+            if call.cancelled:
+                call.task.cancel()
+
+        loop.call_soon_threadsafe(start)
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop of async tools (started on first use)."""
+        loop = self._loop
+        if loop is not None:
+            return loop
+        with self._loop_lock:
+            if self._loop is None:
+                ready = threading.Event()
+                holder: list[asyncio.AbstractEventLoop] = []
+
+                def run() -> None:
+                    new = asyncio.new_event_loop()
+                    holder.append(new)
+                    asyncio.set_event_loop(new)
+                    ready.set()
+                    new.run_forever()
+
+                threading.Thread(target=run, name="snakepit-lane-loop", daemon=True).start()
+                ready.wait()
+                self._loop = holder[0]
+            return self._loop
+
+
+_CHUNK_KINDS = {"application/json": f.CHUNK_JSON, "text/plain": f.CHUNK_TEXT, "application/octet-stream": f.CHUNK_BYTES}
