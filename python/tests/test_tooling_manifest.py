@@ -190,3 +190,15 @@ def test_command_line_reports_an_adapter_that_cannot_be_imported():
     assert done.returncode == 1
     assert "cannot import adapter module 'no_such_module'" in done.stderr
     assert "--pythonpath" in done.stderr
+
+
+def test_the_committed_sample_manifest_matches_the_sample_adapter():
+    """The manifest the Maven plugin's tests generate from is the sample adapter's, as it is now."""
+    from snakepit_bridge.tooling.manifest import render
+    from snakepit_bridge.tooling.sample import SampleAdapter
+
+    committed = SCHEMA_PATH.with_name("sample.manifest.json").read_text(encoding="utf-8")
+    assert committed == render(build_manifest(SampleAdapter)), (
+        "regenerate it: python -m snakepit_bridge.tooling.manifest --adapter "
+        "snakepit_bridge.tooling.sample.SampleAdapter -o python/src/snakepit_bridge/tooling/sample.manifest.json"
+    )

@@ -94,7 +94,7 @@ final class DevCommand implements Callable<Integer> {
       watcher.start();
       var tools = current.tools();
       emit(CliJson.object().put("event", "ready").set("tools", names(tools)));
-      note(tools.size() + " tools from " + config.adapter() + "; watching " + directories
+      note(tools.size() + (tools.size() == 1 ? " tool" : " tools") + " from " + config.adapter() + "; watching " + directories
           + "; type TOOL NAME=VALUE ... (end with Ctrl-D)");
       var reader = new BufferedReader(new InputStreamReader(root.stdin(), StandardCharsets.UTF_8));
       for (String line; (line = reader.readLine()) != null; ) {

@@ -41,6 +41,21 @@ class GenerateMojoTest {
   }
 
   @Test
+  void shouldGenerateFromTheCommittedSampleManifestWithoutPython(@TempDir Path dir) throws Exception {
+    // The sample adapter's manifest, kept in step with the adapter by a Python test.
+    var manifest = Path.of("../python/src/snakepit_bridge/tooling/sample.manifest.json");
+    var mojo = mojo(manifest, dir);
+    mojo.className = "Sample";
+
+    mojo.execute();
+
+    assertThat(dir.resolve("com/acme/clients/Sample.java")).content().contains(
+        "long add(@PythonParam(\"a\") long a, @PythonParam(\"b\") long b);",
+        "Stream<Long> countUp(@PythonParam(\"limit\") long limit);",
+        "record Point(", "record Stats(", "enum ConvertMode {");
+  }
+
+  @Test
   void shouldFailTheBuildNamingAMissingManifest(@TempDir Path dir) {
     var mojo = mojo(dir.resolve("missing.json"), dir.resolve("generated"));
 
