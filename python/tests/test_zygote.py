@@ -218,6 +218,29 @@ def test_forked_worker_is_a_full_worker(template, output, tmp_path):
     assert not alive(pid)
 
 
+def test_a_spawned_worker_runs_the_preload_hook_itself_once(tmp_path):
+    report = tmp_path / "report.json"
+    ready = tmp_path / "spawned.ready"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
+    env.update(
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=str(ADAPTERS),
+        SNAKEPIT_READY_FILE=str(ready),
+        ZYGOTE_TEST_REPORT=str(report),
+        SNAKEPIT_TEST_MARKER=os.environ.get("SNAKEPIT_TEST_MARKER", ""),
+    )
+    args = [sys.executable, "-m", "snakepit_bridge.server", "--adapter", PRELOADING, "--port", "0"]
+    proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: ready.exists() or proc.poll() is not None, 20, "the spawned worker's ready file")
+        facts = json.loads(report.read_text())
+        assert facts["preloaded_in"] == proc.pid and facts["preload_calls"] == 1
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stderr.close()
+
+
 def test_each_fork_is_a_separate_worker_and_exit_codes_are_reported(template, tmp_path):
     tpl = template()
     assert tpl.event()["fork"] is True

@@ -49,6 +49,13 @@ class BaseAdapter:
 
     # -- lifecycle hooks ---------------------------------------------------------------------
 
+    @classmethod
+    def preload(cls) -> None:
+        """Called once per process before the adapter is constructed: load what every worker only
+        reads (model weights, tables). With forked workers it runs once, in the template, and the
+        workers share what it loaded; open per-process resources in ``initialize()`` instead."""
+        return None
+
     def initialize(self) -> Any:
         """Called once after construction, before the worker reports ready (may be async)."""
         return None

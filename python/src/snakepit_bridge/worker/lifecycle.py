@@ -129,16 +129,35 @@ def write_ready_file(path: str, port: int | str) -> None:
             os.close(directory)
 
 
-def load_adapter(spec: str) -> Any:
-    """Import ``module.Class`` and instantiate it with no arguments."""
+def adapter_class(spec: str) -> Any:
+    """Import ``module.Class`` and return the class."""
     module_name, _, class_name = spec.rpartition(".")
     if not module_name:
         raise ValueError(f"--adapter must be 'module.Class', got {spec!r}")
     module = importlib.import_module(module_name)
     try:
-        cls = getattr(module, class_name)
+        return getattr(module, class_name)
     except AttributeError:
         raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
+
+
+_PRELOADED: set[Any] = set()
+
+
+def preload_adapter(cls: Any) -> None:
+    """Run the class's ``preload()`` hook once per process (a forked worker inherits the template's run)."""
+    if cls in _PRELOADED:
+        return
+    hook = getattr(cls, "preload", None)
+    if callable(hook):
+        hook()
+    _PRELOADED.add(cls)
+
+
+def load_adapter(spec: str) -> Any:
+    """Import ``module.Class``, run its ``preload()`` hook (once per process), instantiate it with no arguments."""
+    cls = adapter_class(spec)
+    preload_adapter(cls)
     return cls()
 
 

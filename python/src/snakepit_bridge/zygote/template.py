@@ -15,8 +15,8 @@ Control protocol (JSON, one object per line; see docs/start-modes.md):
   ``{"event": "failed", "message": ...}`` (exit code 3).
 * ``{"op": "fork", "id": WORKER_ID, "argv": [...], "env": {...}, "cwd": DIR|null,
   "output": SOCKET_PATH|null}`` forks a worker (``env`` is added to the template's environment
-  less its ``SNAKEPIT_*`` variables; ``argv`` is what follows ``-m <worker module>``); the reply is ``{"event": "forked", "id": ...,
-  "pid": N}`` or ``{"event": "error", "id": ..., "message": ...}``.
+  less its ``SNAKEPIT_*`` variables; ``argv`` is what follows ``-m <worker module>``); the reply
+  is ``{"event": "forked", "id": ..., "pid": N}`` or ``{"event": "error", "id": ..., "message": ...}``.
 * When a forked worker exits, the template reaps it and writes ``{"event": "exit", "pid": N,
   "code": C}`` (``128 + signal`` for a worker killed by a signal, as the JVM reports it).
 * ``{"op": "stop"}`` ends the template (its running workers get their parent-death signal).
@@ -38,6 +38,8 @@ import time
 import traceback
 from typing import Any
 
+from ..worker.lifecycle import adapter_class, preload_adapter
+from ..worker.main import select_transport
 from .child import become_worker, set_parent_death_signal
 from .safety import GrpcWatch, fork_unsafe_reason
 
@@ -49,6 +51,9 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_IMPORT = 3
 DEFAULT_WORKER_MODULE = "snakepit_bridge.server"
+# What a worker imports for its transport once it runs: imported in the template, so forked workers
+# start with it (the transport is chosen as the worker chooses it: --transport, else SNAKEPIT_TRANSPORT).
+TRANSPORT_MODULES = {"grpc": ("snakepit_bridge.wire.worker",), "lane": ("snakepit_bridge.lane.worker",)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--preload", action="append", default=[], help="extra modules to import (comma-separated)")
     parser.add_argument("--worker-module", default=DEFAULT_WORKER_MODULE, help="module whose main(argv) runs a worker")
     parser.add_argument("--snakepit-run-id", default="", help="the host's run id (for logs and leftover reaping)")
+    parser.add_argument("--transport", default=None, help="the workers' transport (default: as the worker chooses)")
     return parser
 
 
@@ -92,26 +98,19 @@ class Template:
 
     # -- preload -------------------------------------------------------------------------------
 
-    def preload(self, adapter: str, modules: list[str]) -> list[str]:
-        """Import the worker module, ``modules`` and the adapter's module; run the adapter's ``preload()``.
+    def preload(self, adapter: str, modules: list[str], transport: str | None = None) -> list[str]:
+        """Import the worker module and its transport, ``modules`` and the adapter's module; run the
+        adapter's ``preload()``.
 
         Returns the gRPC channels and servers created meanwhile (they make forking unsafe).
         """
         importlib.import_module(self.worker_module)
-        module_name, _, class_name = adapter.rpartition(".")
-        if not module_name:
-            raise ValueError(f"--adapter must be 'module.Class', got {adapter!r}")
+        for name in TRANSPORT_MODULES.get(select_transport(transport), ()):
+            importlib.import_module(name)
         with GrpcWatch() as watch:
             for name in modules:
                 importlib.import_module(name)
-            module = importlib.import_module(module_name)
-            try:
-                cls = getattr(module, class_name)
-            except AttributeError:
-                raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
-            hook = getattr(cls, "preload", None)
-            if callable(hook):
-                hook()
+            preload_adapter(adapter_class(adapter))
         return watch.created
 
     # -- the loop ------------------------------------------------------------------------------
@@ -218,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     modules = [m.strip() for group in args.preload for m in group.split(",") if m.strip()]
     try:
-        grpc_created = template.preload(args.adapter, modules)
+        grpc_created = template.preload(args.adapter, modules, args.transport)
     except BaseException as exc:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
         template.reply(event="failed", message=f"{type(exc).__name__}: {exc}")

@@ -2,9 +2,8 @@
 
 What users with real models pay per worker: the imports alone take hundreds of milliseconds and
 tens of MiB. ``preload()`` fits a small model once per class (in the fork server's template when
-workers are forked, so every forked worker shares its read-only arrays); ``initialize()`` makes
-sure it ran when the worker was spawned instead. Installed by the ``bench`` extra of the Python
-package.
+workers are forked, so every forked worker shares its read-only arrays; in each spawned worker
+otherwise). Installed by the ``bench`` extra of the Python package.
 """
 
 from __future__ import annotations
@@ -37,10 +36,6 @@ class HeavyAdapter(BaseAdapter):
         labels = (features @ np.arange(1, FEATURES + 1) > 0).astype(int)
         cls.model = LogisticRegression().fit(features, labels)
         cls.table = pd.DataFrame(rng.normal(size=(200_000, 8)), columns=[f"c{i}" for i in range(8)])
-
-    def initialize(self) -> None:
-        """A spawned worker has not run the preload hook yet: run it here."""
-        type(self).preload()
 
     @tool(description="Predict the class of one row of features")
     def predict(self, features: list[float]) -> int:

@@ -1,6 +1,5 @@
 package dev.snakepit;
 
-import dev.snakepit.internal.codec.Json;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -213,7 +212,7 @@ public final class HostTool {
                 p.name(), p.type(), "nothing", "missing");
           }
           if (p.hasDefault()) {
-            bound.put(p.name(), Json.mapper().convertValue(p.defaultValue(), Object.class));
+            bound.put(p.name(), SnakepitJson.mapper().convertValue(p.defaultValue(), Object.class));
           }
           continue;
         }
@@ -357,7 +356,7 @@ public final class HostTool {
         @Override
         public Object convert(HostTool tool, Map<String, Object> arguments) {
           try {
-            return Json.mapper().convertValue(arguments, type);
+            return SnakepitJson.mapper().convertValue(arguments, type);
           } catch (IllegalArgumentException e) {
             throw tool.invalid("Arguments of host tool '" + tool.name + "' do not fit " + type.getSimpleName() + ": "
                 + e.getMessage(), null, type.getSimpleName(), null, "type");

@@ -1,7 +1,6 @@
 package dev.snakepit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.snakepit.internal.codec.Json;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -81,7 +80,7 @@ public record ParamSpec(String name, String type, String description, boolean re
         throw new IllegalArgumentException("bytes parameter '" + name + "' cannot have a default");
       }
       try {
-        Json.write(defaultValue);
+        SnakepitJson.write(defaultValue);
       } catch (JsonProcessingException e) {
         throw new IllegalArgumentException("default of parameter '" + name + "' is not JSON-encodable: "
             + e.getOriginalMessage(), e);

@@ -1,6 +1,5 @@
 package dev.snakepit;
 
-import dev.snakepit.internal.pool.WorkerPool;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -12,13 +11,13 @@ import java.util.concurrent.CompletableFuture;
  * step) is there on the next call. Thread-safe; close it to release the host's session record.
  */
 public final class Session implements AutoCloseable {
-  private final WorkerPool pool;
+  private final Snakepit pool;
   private final String id;
   private final Affinity affinity;
   private volatile boolean closed;
 
   /** Created by {@link Snakepit#session}. */
-  Session(WorkerPool pool, String id, Affinity affinity) {
+  Session(Snakepit pool, String id, Affinity affinity) {
     this.pool = pool;
     this.id = Objects.requireNonNull(id, "id");
     this.affinity = affinity;
@@ -46,7 +45,7 @@ public final class Session implements AutoCloseable {
 
   /** Runs a tool in this session with per-call options. */
   public ToolResult execute(String tool, Map<String, ?> arguments, CallOptions options) {
-    return pool.executeSync(tool, arguments, route(options));
+    return pool.execute(tool, arguments, route(options));
   }
 
   /** Runs a tool in this session without blocking. */
@@ -75,8 +74,7 @@ public final class Session implements AutoCloseable {
    * @throws IllegalArgumentException when {@code type} is not a typed client interface
    */
   public <T> T client(Class<T> type) {
-    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
-        this::execute, this::executeAsync, this::stream, "session " + id));
+    return pool.client(type, this);
   }
 
   private CallOptions route(CallOptions options) {

@@ -1,5 +1,6 @@
 package dev.snakepit;
 
+import dev.snakepit.internal.assembly.PoolAssembly;
 import dev.snakepit.internal.pool.WorkerPool;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,14 @@ import java.util.function.Consumer;
  */
 public final class Snakepit implements AutoCloseable {
   private final WorkerPool pool;
+  private volatile boolean started;
 
-  private Snakepit(WorkerPool pool) {
-    this.pool = pool;
-    pool.hostTools().bind(this);
-    pool.started(this);
+  private Snakepit(SnakepitConfig config) {
+    // Host tool handlers reach this facade through their context; they may use it once start returned.
+    this.pool = PoolAssembly.start(config,
+        (tool, sessionId, metadata, remaining) -> new PoolHostToolContext(this, tool, sessionId, metadata, remaining));
+    started = true;
+    pool.publish(l -> l.poolStarted(new PoolEventListener.PoolStarted(config.poolName(), this)));
   }
 
   /**
@@ -43,7 +47,12 @@ public final class Snakepit implements AutoCloseable {
    *     or when the managed environment cannot be built (with the installer's output)
    */
   public static Snakepit start(SnakepitConfig config) {
-    return new Snakepit(WorkerPool.start(dev.snakepit.internal.python.PythonSetup.prepare(config)));
+    return new Snakepit(dev.snakepit.internal.python.PythonSetup.prepare(config));
+  }
+
+  /** Whether {@link #start} has returned this pool (host tool handlers may use it from then on). */
+  boolean isStarted() {
+    return started;
   }
 
   /** Starts a pool with the default config (the showcase adapter, 2 workers). */
@@ -128,12 +137,27 @@ public final class Snakepit implements AutoCloseable {
       throw new IllegalArgumentException("session id must be 1 to 256 non-blank characters, was '" + id + "'");
     }
     pool.openSession(id, java.util.Map.of());
-    return new Session(pool, id, affinity);
+    return new Session(this, id, affinity);
   }
 
   /** Opens a session with a fresh random id and the pool's default affinity. */
   public Session session() {
     return session("session-" + java.util.UUID.randomUUID());
+  }
+
+  /** The id of the worker a session is bound to, or null (for {@link Session}). */
+  String boundWorker(String sessionId) {
+    return pool.boundWorker(sessionId);
+  }
+
+  /** Fails with EXPIRED when the session no longer exists, else marks it used (for {@link Session}). */
+  void touchSession(String sessionId) {
+    pool.touchSession(sessionId);
+  }
+
+  /** Removes a session (for {@link Session}). */
+  void closeSession(String sessionId) {
+    pool.closeSession(sessionId);
   }
 
   /**
@@ -145,6 +169,12 @@ public final class Snakepit implements AutoCloseable {
   public <T> T client(Class<T> type) {
     return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
         this::execute, this::executeAsync, this::stream, "pool " + config().poolName()));
+  }
+
+  /** A typed client whose calls run in {@code session} (for {@link Session#client}). */
+  <T> T client(Class<T> type, Session session) {
+    return dev.snakepit.internal.client.ToolClients.create(type, new dev.snakepit.internal.client.ToolClients.Target(
+        session::execute, session::executeAsync, session::stream, "session " + session.id()));
   }
 
   /** The tools the workers offer, with their parameters, sorted by name. */

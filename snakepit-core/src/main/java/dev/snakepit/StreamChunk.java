@@ -2,7 +2,6 @@ package dev.snakepit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.snakepit.internal.codec.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -48,17 +47,17 @@ public record StreamChunk(long sequence, byte[] data, boolean isFinal, Map<Strin
   /** The data as a Jackson tree. An empty chunk is JSON null; a text chunk is a JSON string. */
   public JsonNode asJson() {
     if (data.length == 0) {
-      return Json.mapper().nullNode();
+      return SnakepitJson.mapper().nullNode();
     }
     if (TEXT.equals(contentType())) {
-      return Json.mapper().getNodeFactory().textNode(text());
+      return SnakepitJson.mapper().getNodeFactory().textNode(text());
     }
-    return Json.readTree(data, "stream chunk " + sequence);
+    return SnakepitJson.readTree(data, "stream chunk " + sequence);
   }
 
   /** The data mapped onto a Java type through Jackson. */
   public <T> T as(Class<T> type) {
-    return Json.convert(asJson(), type, "stream chunk " + sequence);
+    return SnakepitJson.convert(asJson(), type, "stream chunk " + sequence);
   }
 
   /** The data as a map; throws {@link IllegalStateException} if it is not a JSON object. */
@@ -67,7 +66,7 @@ public record StreamChunk(long sequence, byte[] data, boolean isFinal, Map<Strin
     if (!node.isObject()) {
       throw new IllegalStateException("Stream chunk " + sequence + " is not a JSON object: " + text());
     }
-    return Json.convert(node, new TypeReference<Map<String, Object>>() {}, "stream chunk " + sequence);
+    return SnakepitJson.convert(node, new TypeReference<Map<String, Object>>() {}, "stream chunk " + sequence);
   }
 
   @Override

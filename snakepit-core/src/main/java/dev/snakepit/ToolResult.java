@@ -2,7 +2,6 @@ package dev.snakepit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.snakepit.internal.codec.Json;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,7 +85,7 @@ public final class ToolResult {
   public JsonNode asJson() {
     var current = node;
     if (current == null) {
-      current = json == null ? Json.mapper().nullNode() : Json.readTree(json, "result of '" + toolName + "'");
+      current = json == null ? SnakepitJson.mapper().nullNode() : SnakepitJson.readTree(json, "result of '" + toolName + "'");
       node = current;
     }
     return current;
@@ -94,12 +93,12 @@ public final class ToolResult {
 
   /** Maps the result onto a Java type through Jackson (records, POJOs, collections, boxed primitives). */
   public <T> T as(Class<T> type) {
-    return Json.convert(asJson(), type, "result of '" + toolName + "'");
+    return SnakepitJson.convert(asJson(), type, "result of '" + toolName + "'");
   }
 
   /** Maps the result onto a generic Java type through Jackson. */
   public <T> T as(TypeReference<T> type) {
-    return Json.convert(asJson(), type, "result of '" + toolName + "'");
+    return SnakepitJson.convert(asJson(), type, "result of '" + toolName + "'");
   }
 
   /** The result as a map; throws {@link IllegalStateException} if it is not a JSON object. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testing.Gate;
 import dev.snakepit.testing.TestPools;
 import dev.snakepit.testing.Waiting;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoLeaks.class)
@@ -104,9 +106,10 @@ class PoolBehaviourIntegrationTest {
   }
 
   @Test
-  void queuedCallsRunInArrivalOrder() {
-    try (var pit = Snakepit.start(TestPools.config().build())) {
-      var blocker = pit.executeAsync("sleep", Map.of("ms", 200));
+  void queuedCallsRunInArrivalOrder(@TempDir Path dir) {
+    var gate = new Gate(dir, "blocker");
+    try (var pit = Snakepit.start(TestPools.gated().build())) {
+      var blocker = pit.executeAsync("wait_gate", gate.arguments());
       Waiting.require("the worker to be busy", Duration.ofSeconds(10), () -> pit.stats().busy() == 1);
       var order = new java.util.concurrent.ConcurrentLinkedQueue<Integer>();
       var calls = new ArrayList<CompletableFuture<?>>();
@@ -116,6 +119,7 @@ class PoolBehaviourIntegrationTest {
         int queuedSoFar = i + 1;
         Waiting.require("call " + n + " to queue", Duration.ofSeconds(10), () -> pit.stats().queued() == queuedSoFar);
       }
+      gate.open();
       blocker.join();
       calls.forEach(CompletableFuture::join);
 
@@ -124,19 +128,22 @@ class PoolBehaviourIntegrationTest {
   }
 
   @Test
-  void closeFailsQueuedCallsLetsRunningOnesFinishAndStopsEveryWorker() {
-    var pit = Snakepit.start(TestPools.config().workers(2).build());
+  void closeFailsQueuedCallsLetsRunningOnesFinishAndStopsEveryWorker(@TempDir Path dir) {
+    var gate = new Gate(dir, "running");
+    var pit = Snakepit.start(TestPools.gated().workers(2).build());
     var pids = pit.workerPids();
-    var first = pit.executeAsync("sleep", Map.of("ms", 300));
-    var second = pit.executeAsync("sleep", Map.of("ms", 300));
+    var first = pit.executeAsync("wait_gate", gate.arguments());
+    var second = pit.executeAsync("wait_gate", gate.arguments());
     Waiting.require("both workers to be busy", Duration.ofSeconds(10), () -> pit.stats().busy() == 2);
     var queued = pit.executeAsync("add", Map.of("a", 1, "b", 1));
     Waiting.require("a call to queue", Duration.ofSeconds(10), () -> pit.stats().queued() == 1);
+    // The running calls end only once close() has failed the queued one and is waiting for them.
+    queued.whenComplete((result, error) -> gate.open());
 
     pit.close();
 
-    assertThat(first.join().asMap()).containsKey("slept_ms");
-    assertThat(second.join().asMap()).containsKey("slept_ms");
+    assertThat(first.join().as(Boolean.class)).isTrue();
+    assertThat(second.join().as(Boolean.class)).isTrue();
     assertThatThrownBy(queued::join).isInstanceOf(CompletionException.class).hasCauseInstanceOf(PoolClosedException.class);
     assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse());
     assertThatThrownBy(() -> pit.execute("add", Map.of("a", 1, "b", 1))).isInstanceOf(PoolClosedException.class);

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testing.Gate;
 import dev.snakepit.testing.TestPools;
 import dev.snakepit.testing.Waiting;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoLeaks.class)
@@ -118,12 +121,13 @@ class SessionIntegrationTest {
   }
 
   @Test
-  void affinityModesWhenTheBoundWorkerIsBusy() {
-    try (var pit = Snakepit.start(TestPools.config().workers(2).build());
+  void affinityModesWhenTheBoundWorkerIsBusy(@TempDir Path dir) {
+    var gate = new Gate(dir, "blocker");
+    try (var pit = Snakepit.start(TestPools.gated().workers(2).build());
         var session = pit.session("busy", Affinity.HINT)) {
       session.execute("add", Map.of("a", 1, "b", 1));
       var bound = session.boundWorkerId();
-      var blocker = session.executeAsync("sleep", Map.of("ms", 800));
+      var blocker = session.executeAsync("wait_gate", gate.arguments());
       Waiting.require("the bound worker to be busy", BOUND, () -> pit.stats().busy() == 1);
 
       // HINT: served by the other worker at once.
@@ -138,9 +142,12 @@ class SessionIntegrationTest {
           });
 
       // STRICT_QUEUE: waits for the bound worker even though another is free.
-      var strict = session.execute("add", Map.of("a", 3, "b", 3), CallOptions.defaults().withAffinity(Affinity.STRICT_QUEUE));
-      assertThat(strict.workerId()).isEqualTo(bound);
-      assertThat(blocker.isDone()).as("the strict call ran after the blocker").isTrue();
+      var strict = session.executeAsync("add", Map.of("a", 3, "b", 3), CallOptions.defaults().withAffinity(Affinity.STRICT_QUEUE));
+      Waiting.require("the strict call to queue", BOUND, () -> pit.stats().queued() == 1);
+      assertThat(strict).as("the strict call waits for the blocker").isNotDone();
+      gate.open();
+      assertThat(strict.join().workerId()).isEqualTo(bound);
+      assertThat(blocker.join().as(Boolean.class)).isTrue();
       assertThat(session.boundWorkerId()).isEqualTo(bound);
     }
   }

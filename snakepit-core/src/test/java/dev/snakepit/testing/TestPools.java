@@ -24,4 +24,12 @@ public final class TestPools {
         .callTimeout(Duration.ofSeconds(20))
         .shutdownGrace(Duration.ofSeconds(2));
   }
+
+  /**
+   * Like {@link #config()}, with the showcase adapter plus {@code wait_gate(path)}: a tool that runs
+   * until the test creates the file at {@code path} (see {@link Gate}).
+   */
+  public static SnakepitConfig.Builder gated() {
+    return config().adapter("snakepit_test_adapters.gated.GatedAdapter");
+  }
 }

@@ -1,6 +1,6 @@
 package dev.snakepit.jmh;
 
-import dev.snakepit.internal.codec.ArgumentEncoder;
+import dev.snakepit.internal.transport.ArgumentEncoder;
 import dev.snakepit.internal.transport.ToolRequest;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.snakepit.internal.host;
 
+import dev.snakepit.internal.time.Ticker;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +31,17 @@ public final class SessionStore {
   private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
   private final int maxSessions;
+  private final Ticker ticker;
 
-  /** A store holding at most {@code maxSessions} sessions. */
+  /** A store holding at most {@code maxSessions} sessions, on the system clock. */
   public SessionStore(int maxSessions) {
+    this(maxSessions, Ticker.system());
+  }
+
+  /** A store holding at most {@code maxSessions} sessions, reading time from {@code ticker}. */
+  public SessionStore(int maxSessions, Ticker ticker) {
     this.maxSessions = maxSessions;
+    this.ticker = ticker;
   }
 
   /** Calls {@code listener} with the id on every {@link #remove} and expiry, whether or not the session existed (to drop per-session state). */
@@ -43,7 +51,7 @@ public final class SessionStore {
 
   /** Creates the session, or touches it when it exists; throws {@link LimitReachedException} at the cap. */
   public Session createOrTouch(String id, Map<String, String> metadata) {
-    long now = System.nanoTime();
+    long now = ticker.read();
     return sessions.compute(id, (key, old) -> {
       if (old == null) {
         // The count may overshoot by the number of racing creators; the cap is a safety net, not a quota.

@@ -12,19 +12,20 @@ import java.util.function.Consumer;
 
 /** A streaming call whose chunks go to a callback, one at a time, asking for the next after each. */
 final class CallbackStream implements ChunkListener {
-  private final WorkerPool pool;
+  private final CallRunner pool;
   private final PooledWorker worker;
   private final String toolName;
   private final Duration budget;
   private final Consumer<StreamChunk> onChunk;
   private final CompletableFuture<Void> done;
   private final AtomicBoolean released = new AtomicBoolean();
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
   private volatile StreamCall call;
 
-  CallbackStream(WorkerPool pool, PooledWorker worker, String toolName, Duration budget, Consumer<StreamChunk> onChunk,
+  CallbackStream(CallRunner pool, PooledWorker worker, String toolName, Duration budget, Consumer<StreamChunk> onChunk,
       CompletableFuture<Void> done) {
     this.pool = pool;
+    this.startNanos = pool.now();
     this.worker = worker;
     this.toolName = toolName;
     this.budget = budget;
@@ -64,16 +65,12 @@ final class CallbackStream implements ChunkListener {
 
   @Override
   public void onError(RuntimeException error) {
-    if (error instanceof dev.snakepit.CallTimeoutException) {
+    if (CallErrors.isDeadline(error)) {
       pool.suspect(worker);
     }
     release(true);
-    if (error instanceof SnakepitException se && !(se instanceof TransportException)) {
-      done.completeExceptionally(se);
-      return;
-    }
     pool.translateStreamErrorAsync(error, worker, toolName, budget)
-        .whenComplete((r, e) -> done.completeExceptionally(e == null ? error : WorkerPool.unwrap(e)));
+        .whenComplete((r, e) -> done.completeExceptionally(e == null ? error : CallErrors.unwrap(e)));
   }
 
   @Override

@@ -28,20 +28,21 @@ final class ChunkIterator implements ToolStream {
 
   private record Completed() implements Event {}
 
-  private final WorkerPool pool;
+  private final CallRunner pool;
   private final PooledWorker worker;
   private final String toolName;
   private final Duration budget;
   private final long deadlineNanos;
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean released = new AtomicBoolean();
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
   private volatile StreamCall call;
   private StreamChunk next;
   private boolean finished;
 
-  ChunkIterator(WorkerPool pool, PooledWorker worker, String toolName, Duration budget, long deadlineNanos) {
+  ChunkIterator(CallRunner pool, PooledWorker worker, String toolName, Duration budget, long deadlineNanos) {
     this.pool = pool;
+    this.startNanos = pool.now();
     this.worker = worker;
     this.toolName = toolName;
     this.budget = budget;
@@ -91,12 +92,10 @@ final class ChunkIterator implements ToolStream {
         return false;
       }
       case Failed f -> {
-        if (f.error() instanceof CallTimeoutException) {
+        if (CallErrors.isDeadline(f.error())) {
           pool.suspect(worker);
         }
-        var error = f.error() instanceof SnakepitException se && !(se instanceof TransportException)
-            ? se
-            : pool.translateStreamError(f.error(), worker, toolName, budget);
+        var error = pool.translateStreamError(f.error(), worker, toolName, budget);
         finish(true);
         throw error;
       }
@@ -105,7 +104,7 @@ final class ChunkIterator implements ToolStream {
 
   private Event take() {
     // The transport enforces the deadline too; this bound only guards against a lost terminal event.
-    long waitNanos = deadlineNanos - System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long waitNanos = deadlineNanos - pool.now() + TimeUnit.SECONDS.toNanos(5);
     try {
       var event = events.poll(Math.max(waitNanos, 0), TimeUnit.NANOSECONDS);
       if (event == null) {

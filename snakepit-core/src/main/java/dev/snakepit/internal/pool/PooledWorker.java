@@ -1,6 +1,6 @@
 package dev.snakepit.internal.pool;
 
-import dev.snakepit.internal.process.WorkerProcess;
+import dev.snakepit.internal.process.WorkerHandle;
 import dev.snakepit.internal.transport.WorkerTransport;
 
 /**
@@ -23,9 +23,9 @@ final class PooledWorker {
   final int slot;
   final int generation;
   final String id;
-  final WorkerProcess process;
+  final WorkerHandle process;
   final WorkerTransport transport;
-  /** When age-based recycling is due (System.nanoTime), or Long.MAX_VALUE for never. */
+  /** When age-based recycling is due (ticker nanoseconds), or Long.MAX_VALUE for never. */
   final long retireAtNanos;
   State state = State.READY;
   int inFlight;
@@ -36,7 +36,7 @@ final class PooledWorker {
   /** Killed by the pool because it stopped answering health checks. */
   boolean killedAsUnhealthy;
 
-  PooledWorker(int slot, int generation, String id, WorkerProcess process, WorkerTransport transport, long retireAtNanos) {
+  PooledWorker(int slot, int generation, String id, WorkerHandle process, WorkerTransport transport, long retireAtNanos) {
     this.slot = slot;
     this.generation = generation;
     this.id = id;

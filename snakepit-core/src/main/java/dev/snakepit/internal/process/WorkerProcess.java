@@ -3,6 +3,7 @@ package dev.snakepit.internal.process;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.telemetry.WorkerOutput;
+import dev.snakepit.internal.transport.ReadyFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * One Python worker process: spawn, readiness via the ready file, output pumps with a stderr tail,
  * and termination (SIGTERM, grace, then SIGKILL of the process and its descendants).
  */
-public final class WorkerProcess {
+public final class WorkerProcess implements WorkerHandle {
   private static final Logger LOG = LoggerFactory.getLogger("dev.snakepit.worker");
 
   private final LaunchSpec spec;
@@ -71,17 +72,17 @@ public final class WorkerProcess {
   }
 
   /**
-   * Waits until the worker wrote its ready file and returns the port it listens on. Fails with
+   * Waits until the worker wrote its ready file and returns what it announced there. Fails with
    * {@link StartupFailedException} (with the stderr tail) when the process exits first or the
    * timeout passes.
    */
-  public int awaitReady(Duration timeout) {
+  public ReadyFile awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseNanos = TimeUnit.MICROSECONDS.toNanos(200);
     while (true) {
-      var port = readPort();
-      if (port > 0) {
-        return port;
+      var ready = readReadyFile();
+      if (ready != null) {
+        return ready;
       }
       if (!process.isAlive()) {
         awaitPumps();
@@ -116,13 +117,20 @@ public final class WorkerProcess {
     };
   }
 
-  private int readPort() {
+  private ReadyFile readReadyFile() {
     try {
       var text = Files.readString(spec.readyFile(), StandardCharsets.UTF_8).trim();
-      return text.isEmpty() ? -1 : Integer.parseInt(text);
+      if (text.isEmpty()) {
+        return null;
+      }
+      var ready = ReadyFile.parse(text);
+      if (ready.endpoints().isEmpty()) {
+        throw new IllegalArgumentException("it announces no endpoint: '" + text + "'");
+      }
+      return ready;
     } catch (NoSuchFileException e) {
-      return -1;
-    } catch (IOException | NumberFormatException e) {
+      return null;
+    } catch (IOException | IllegalArgumentException e) {
       throw new StartupFailedException(spec.workerId(), "unreadable ready file " + spec.readyFile() + ": " + e.getMessage(),
           null, stderrTail.text(), e);
     }
@@ -148,6 +156,7 @@ public final class WorkerProcess {
   }
 
   /** Waits (bounded) until the output pumps have read everything the process wrote. */
+  @Override
   public void awaitPumps() {
     try {
       stderrPump.join(1000);
@@ -163,6 +172,7 @@ public final class WorkerProcess {
   }
 
   /** The OS process id. */
+  @Override
   public long pid() {
     return process.pid();
   }
@@ -176,6 +186,7 @@ public final class WorkerProcess {
    * Resident memory of the worker and its descendants in bytes, read from /proc (Linux), or -1
    * where /proc is not available.
    */
+  @Override
   public long residentMemory() {
     long total = rss(process.pid());
     if (total < 0) {
@@ -207,6 +218,7 @@ public final class WorkerProcess {
   }
 
   /** Completes when the process exits, with its exit value. */
+  @Override
   public CompletableFuture<Integer> onExit() {
     return process.onExit().thenApply(Process::exitValue);
   }
@@ -217,6 +229,7 @@ public final class WorkerProcess {
   }
 
   /** The last lines the process wrote to stderr. */
+  @Override
   public String stderrTail() {
     return stderrTail.text();
   }
@@ -230,6 +243,7 @@ public final class WorkerProcess {
    * Stops the process: SIGTERM, up to the grace period for it to exit, then SIGKILL of its
    * descendants and itself. Returns once the process is gone and its output is drained.
    */
+  @Override
   public void stop(Duration grace) {
     if (process.isAlive()) {
       var descendants = process.descendants().toList();
@@ -257,6 +271,7 @@ public final class WorkerProcess {
   }
 
   /** SIGKILL now: the process, its descendants then and now. */
+  @Override
   public void kill() {
     kill(process.descendants().toList());
   }

@@ -7,6 +7,7 @@ import dev.snakepit.InvalidArgumentsException;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolResult;
 import dev.snakepit.internal.codec.Json;
+import dev.snakepit.internal.time.Ticker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -31,56 +32,41 @@ import org.slf4j.LoggerFactory;
  * ({@code {type, message, traceback, stacktrace, context}}). Knows nothing of gRPC: the host server
  * translates requests and outcomes.
  */
-public final class HostToolInvoker {
+public final class HostToolInvoker implements HostCalls {
   private static final Logger LOG = LoggerFactory.getLogger(HostToolInvoker.class);
   /** Room left in a message for everything but the result payload. */
   private static final int ENVELOPE_BYTES = 64 * 1024;
   private static final int MAX_TRACEBACK_CHARS = 64 * 1024;
   private static final byte[] NULL_JSON = "null".getBytes(StandardCharsets.UTF_8);
 
-  /**
-   * The outcome of one call: a JSON result, a binary result, or an error document.
-   *
-   * @param success whether the tool succeeded
-   * @param json the result's JSON text (success, not binary)
-   * @param binary the result's bytes (success, binary)
-   * @param errorJson the error document (failure)
-   * @param executionTimeMs time from the request to the outcome
-   */
-  public record Outcome(boolean success, byte[] json, ByteBuffer binary, String errorJson, long executionTimeMs) {}
-
-  /** Decodes a request's arguments; throws {@link InvalidArgumentsException} for a malformed one. */
-  @FunctionalInterface
-  public interface ArgumentDecoder {
-    /** The decoded arguments: JSON values as Java objects, binary ones as {@code byte[]}. */
-    Map<String, Object> decode();
-  }
-
   private final HostToolRegistry registry;
   private final ExecutorService executor;
   private final int maxResultBytes;
+  private final HostContextFactory contexts;
+  private final Ticker ticker;
 
-  /** An invoker running handlers on {@code executor} (one virtual thread per task). */
-  public HostToolInvoker(HostToolRegistry registry, ExecutorService executor, int maxMessageSize) {
+  /**
+   * An invoker running handlers on {@code executor} (one virtual thread per task), giving each the
+   * context {@code contexts} makes.
+   */
+  public HostToolInvoker(HostToolRegistry registry, ExecutorService executor, int maxMessageSize,
+      HostContextFactory contexts, Ticker ticker) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.maxResultBytes = Math.max(1, maxMessageSize - ENVELOPE_BYTES);
+    this.contexts = Objects.requireNonNull(contexts, "contexts");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
   }
 
-  /** The tools Python may see and call in {@code sessionId}, sorted by name. */
+  @Override
   public List<HostTool> exposedTo(String sessionId) {
     return registry.visibleTo(sessionId).stream().filter(HostTool::exposedToPython).toList();
   }
 
-  /**
-   * Starts a call. Look-up and argument failures complete at once; otherwise the handler starts on its
-   * own thread.
-   *
-   * @param callerRemaining the time the caller still waits (its gRPC deadline), or null when it set none
-   */
+  @Override
   public Call start(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
       Duration callerRemaining) {
-    long started = System.nanoTime();
+    long started = ticker.read();
     var tool = registry.find(sessionId, toolName).filter(HostTool::exposedToPython).orElse(null);
     if (tool == null) {
       var available = exposedTo(sessionId).stream().map(HostTool::name).toList();
@@ -101,7 +87,8 @@ public final class HostToolInvoker {
       limit = callerRemaining;
     }
     long deadline = started + limit.toNanos();
-    var context = new CallContext(toolName, sessionId, metadata, deadline, registry);
+    var context = contexts.create(toolName, sessionId == null || sessionId.isEmpty() ? null : sessionId, metadata,
+        () -> Duration.ofNanos(Math.max(0, deadline - ticker.read())));
     try {
       Future<Outcome> future = executor.submit(() -> run(invocation, context, started));
       return new Call(future, deadline, limit, toolName, sessionId, started);
@@ -112,7 +99,7 @@ public final class HostToolInvoker {
   }
 
   /** One call in progress (or already decided). */
-  public final class Call {
+  public final class Call implements HostCalls.Pending {
     private final Outcome decided;
     private final Future<Outcome> future;
     private final long deadlineNanos;
@@ -141,20 +128,20 @@ public final class HostToolInvoker {
       this.started = started;
     }
 
-    /** Interrupts the handler (the caller went away). */
+    @Override
     public void cancel() {
       if (future != null) {
         future.cancel(true);
       }
     }
 
-    /** Waits for the outcome; past the call's time limit the handler is interrupted and the outcome is a timeout. */
+    @Override
     public Outcome await() {
       if (decided != null) {
         return decided;
       }
       try {
-        return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return future.get(Math.max(0, deadlineNanos - ticker.read()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         future.cancel(true);
         var context = baseContext(toolName, sessionId).put("timeout_ms", limit.toMillis());
@@ -181,7 +168,7 @@ public final class HostToolInvoker {
   // On the handler's thread
   // ---------------------------------------------------------------------------------------------
 
-  private Outcome run(HostTool.Invocation invocation, CallContext context, long started) {
+  private Outcome run(HostTool.Invocation invocation, dev.snakepit.HostToolContext context, long started) {
     var toolName = context.toolName();
     var sessionId = context.sessionId().orElse("");
     Object value;
@@ -261,7 +248,7 @@ public final class HostToolInvoker {
     return context;
   }
 
-  private static Outcome error(String type, String message, String traceback, ObjectNode context, long started) {
+  private Outcome error(String type, String message, String traceback, ObjectNode context, long started) {
     var document = Json.mapper().createObjectNode();
     document.put("type", type);
     document.put("message", message);
@@ -279,7 +266,7 @@ public final class HostToolInvoker {
     return trace.length() > MAX_TRACEBACK_CHARS ? trace.substring(0, MAX_TRACEBACK_CHARS) + "\n...(truncated)" : trace;
   }
 
-  private static long millisSince(long started) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+  private long millisSince(long started) {
+    return TimeUnit.NANOSECONDS.toMillis(ticker.read() - started);
   }
 }

@@ -3,7 +3,6 @@ package dev.snakepit.internal.tools;
 import dev.snakepit.DuplicateHostToolException;
 import dev.snakepit.HostTool;
 import dev.snakepit.HostTools;
-import dev.snakepit.Snakepit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,7 +24,6 @@ public final class HostToolRegistry implements HostTools {
   private final ConcurrentHashMap<String, HostTool> global = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, HostTool>> bySession = new ConcurrentHashMap<>();
   private final Duration defaultTimeout;
-  private volatile Snakepit owner;
   private volatile dev.snakepit.internal.telemetry.HostCallObserver observer = dev.snakepit.internal.telemetry.HostCallObserver.NONE;
 
   /** A registry holding {@code initial} as global tools; calls without their own limit get {@code defaultTimeout}. */
@@ -46,20 +44,6 @@ public final class HostToolRegistry implements HostTools {
 
   dev.snakepit.internal.telemetry.HostCallObserver observer() {
     return observer;
-  }
-
-  /** Makes the pool available to handlers ({@code HostToolContext.snakepit()}). */
-  public void bind(Snakepit snakepit) {
-    this.owner = Objects.requireNonNull(snakepit, "snakepit");
-  }
-
-  /** The pool handlers call into, or throws while the pool is still starting. */
-  Snakepit owner() {
-    var current = owner;
-    if (current == null) {
-      throw new IllegalStateException("the pool is still starting: host tool handlers can use it once Snakepit.start returned");
-    }
-    return current;
   }
 
   /** The time limit of a call to {@code tool} when neither the tool nor the caller sets a shorter one. */

@@ -10,7 +10,7 @@ public interface ChunkListener {
   /** One chunk arrived. */
   void onChunk(StreamChunk chunk);
 
-  /** The call failed: a {@link dev.snakepit.SnakepitException} or a {@link RemoteToolError}. */
+  /** The call failed: a {@link TransportFailure} or a {@link RemoteToolError}. */
   void onError(RuntimeException error);
 
   /** The stream ended normally. */

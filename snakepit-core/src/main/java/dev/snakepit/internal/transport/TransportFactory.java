@@ -1,13 +1,51 @@
 package dev.snakepit.internal.transport;
 
-/** Creates transports to workers; owns what they share (event loops, threads). */
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Creates transports to workers and owns what they share (event loops, threads, files). The pool's
+ * composition root picks one factory per pool; the worker launcher asks it for the arguments and
+ * environment its workers need, and the pool connects to the endpoint the worker announced.
+ */
 public interface TransportFactory extends AutoCloseable {
-  /** Connects to a worker listening on loopback {@code port}. */
-  WorkerTransport connect(String host, int port, String workerId);
+  /** A short name for logs and stats ({@code grpc}, {@code lane}). */
+  default String name() {
+    return getClass().getSimpleName();
+  }
+
+  /**
+   * Picks the endpoint to connect to among those a worker announced. The default takes the first;
+   * fails with {@link TransportFailure.Kind#PROTOCOL_ERROR} when the worker announced none this
+   * factory can use.
+   */
+  default WorkerEndpoint choose(ReadyFile announced) {
+    if (announced.endpoints().isEmpty()) {
+      throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "NO_ENDPOINT",
+          "the ready file announced no endpoint", null);
+    }
+    return announced.endpoints().getFirst();
+  }
+
+  /** Connects to a worker at {@code endpoint}. */
+  WorkerTransport connect(WorkerEndpoint endpoint, String workerId);
+
+  /** Extra command-line arguments a worker needs for this transport (appended at launch). */
+  default List<String> workerArguments(String workerId) {
+    return List.of();
+  }
 
   /** Environment variables a worker needs for this transport's optional features (added at launch). */
-  default java.util.Map<String, String> workerEnvironment(String workerId) {
-    return java.util.Map.of();
+  default Map<String, String> workerEnvironment(String workerId) {
+    return Map.of();
+  }
+
+  /**
+   * Whether this factory's workers call the host's gRPC callback server (host tools, sessions,
+   * registration). When no factory of the pool needs it, the server is never started.
+   */
+  default boolean needsHostCallbackServer() {
+    return true;
   }
 
   /** Releases shared resources; every transport made by this factory must be closed first. */

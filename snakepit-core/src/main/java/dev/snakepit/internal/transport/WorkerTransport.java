@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How the pool talks to one worker. The pool sees only this interface, never gRPC: a transport
- * maps its own failures to {@link dev.snakepit.SnakepitException}s (or {@link RemoteToolError}s
- * carrying the protocol's error document) at this boundary.
+ * How the pool talks to one worker. The pool sees only this interface, never gRPC. Futures and
+ * listeners fail with a {@link TransportFailure} (typed kind), a {@link RemoteToolError} (the
+ * protocol's error document, e.g. an error raised mid-stream), or a
+ * {@link java.util.concurrent.CancellationException} when the caller cancelled; the pool maps
+ * these to {@link dev.snakepit.SnakepitException}s in one place.
  */
 public interface WorkerTransport extends AutoCloseable {
   /** Checks the worker answers, within {@code timeout}, and returns what it reports about its load. */

@@ -21,6 +21,8 @@ final class NetnsLab implements AutoCloseable {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger LABS = new java.util.concurrent.atomic.AtomicInteger();
+
   private final List<Host> hosts = new ArrayList<>();
   private final String prefix;
   private final int subnet;
@@ -36,8 +38,11 @@ final class NetnsLab implements AutoCloseable {
       Assumptions.abort("network-namespace failure tests need root (CAP_NET_ADMIN); running as "
           + System.getProperty("user.name"));
     }
+    // Names and subnets unique per lab: a deleted namespace's veth pair disappears asynchronously,
+    // so the next test must not reuse its names.
     long pid = ProcessHandle.current().pid();
-    var lab = new NetnsLab("spk" + (pid % 100_000), (int) (pid % 200) + 20);
+    int index = LABS.getAndIncrement();
+    var lab = new NetnsLab("spk" + (pid % 10_000) + "x" + index, (int) ((pid + index * 7L) % 200) + 20);
     var probe = run(List.of("ip", "netns", "add", lab.prefix + "probe"));
     if (probe.exit != 0) {
       Assumptions.abort("cannot create a network namespace (ip netns add): " + probe.output.strip());
@@ -110,6 +115,7 @@ final class NetnsLab implements AutoCloseable {
   @Override
   public void close() throws IOException, InterruptedException {
     for (var host : hosts) {
+      run(List.of("ip", "link", "del", host.hostInterface()));
       run(List.of("ip", "netns", "del", host.namespace()));
     }
     hosts.clear();

@@ -1,7 +1,10 @@
 package dev.snakepit.internal.transport.grpc;
 
 import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.transport.ReadyFile;
 import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.TransportFailure;
+import dev.snakepit.internal.transport.WorkerEndpoint;
 import dev.snakepit.internal.transport.WorkerTransport;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -39,8 +42,28 @@ public final class GrpcTransportFactory implements TransportFactory {
   }
 
   @Override
-  public WorkerTransport connect(String host, int port, String workerId) {
-    var channel = NettyChannelBuilder.forAddress(host, port)
+  public String name() {
+    return "grpc";
+  }
+
+  @Override
+  public WorkerEndpoint choose(ReadyFile announced) {
+    for (var endpoint : announced.endpoints()) {
+      if (endpoint instanceof WorkerEndpoint.Tcp) {
+        return endpoint;
+      }
+    }
+    throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "NO_TCP_PORT",
+        "the ready file announced no TCP port (gRPC needs one): " + announced.endpoints(), null);
+  }
+
+  @Override
+  public WorkerTransport connect(WorkerEndpoint endpoint, String workerId) {
+    if (!(endpoint instanceof WorkerEndpoint.Tcp tcp)) {
+      throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "UNSUPPORTED_ENDPOINT",
+          "the gRPC transport connects to TCP ports only, not " + endpoint, null);
+    }
+    var channel = NettyChannelBuilder.forAddress(tcp.host(), tcp.port())
         .usePlaintext()
         .eventLoopGroup(eventLoops)
         .channelType(NioSocketChannel.class)

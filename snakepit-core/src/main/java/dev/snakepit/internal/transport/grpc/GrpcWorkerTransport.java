@@ -2,10 +2,7 @@ package dev.snakepit.internal.transport.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import dev.snakepit.PayloadTooLargeException;
-import dev.snakepit.SnakepitException;
 import dev.snakepit.StreamChunk;
-import dev.snakepit.TransportException;
 import dev.snakepit.internal.proto.BridgeServiceGrpc;
 import dev.snakepit.internal.proto.ExecuteToolRequest;
 import dev.snakepit.internal.proto.ExecuteToolResponse;
@@ -16,6 +13,7 @@ import dev.snakepit.internal.transport.ChunkListener;
 import dev.snakepit.internal.transport.StreamCall;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
+import dev.snakepit.internal.transport.TransportFailure;
 import dev.snakepit.internal.transport.WorkerStatus;
 import dev.snakepit.internal.transport.WorkerTransport;
 import io.grpc.CallOptions;
@@ -82,7 +80,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
         if (!status.isOk() || response == null) {
           var failure = status.isOk() ? Status.INTERNAL.withDescription("Ping returned no message").asRuntimeException()
               : status.asRuntimeException(trailers);
-          future.completeExceptionally(StatusMapping.map(failure, "Ping", workerId, timeout, maxMessageSize));
+          future.completeExceptionally(StatusMapping.map(failure));
           return;
         }
         var features = trailers.get(FEATURES);
@@ -108,17 +106,17 @@ final class GrpcWorkerTransport implements WorkerTransport {
       public void onNext(ExecuteToolResponse value) {
         try {
           future.complete(decode(value, handoff, request.toolName()));
-        } catch (SnakepitException e) {
+        } catch (TransportFailure e) {
           future.completeExceptionally(e);
         } catch (RuntimeException e) {
-          future.completeExceptionally(new TransportException(request.toolName(), workerId, "INTERNAL",
-              "Call to '" + request.toolName() + "' on worker " + workerId + " returned an unreadable result: " + e.getMessage(), e));
+          future.completeExceptionally(new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "INTERNAL",
+              "returned an unreadable result: " + e.getMessage(), e));
         }
       }
 
       @Override
       public void onError(Throwable t) {
-        future.completeExceptionally(StatusMapping.map(t, request.toolName(), workerId, timeout, maxMessageSize));
+        future.completeExceptionally(StatusMapping.map(t));
       }
     });
     future.whenComplete((r, e) -> {
@@ -154,7 +152,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
       @Override
       public void onError(Throwable t) {
         handoff.release(false);
-        listener.onError(StatusMapping.map(t, request.toolName(), workerId, timeout, maxMessageSize));
+        listener.onError(StatusMapping.map(t));
       }
 
       @Override
@@ -181,7 +179,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
 
   @Override
   public void streamTelemetry(java.util.function.Consumer<dev.snakepit.PoolEventListener.TelemetryEvent> sink) {
-    dev.snakepit.internal.telemetry.TelemetryStream.open(channel, workerId, sink);
+    TelemetryStream.open(channel, workerId, sink);
   }
 
   @Override
@@ -292,7 +290,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
       long length = Long.parseLong(sharedResult.substring(colon + 1));
       if (length > maxMessageSize) {
         // The same limit as for a result inside a message.
-        throw new PayloadTooLargeException(toolName, "the result", length, maxMessageSize, workerId);
+        throw new TransportFailure(TransportFailure.Kind.MESSAGE_TOO_LARGE, "RESULT_TOO_LARGE", "the result", length, null);
       }
       binaryResult = sharedMemory.read(slot, length);
     } else {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.snakepit.HostTool;
 import dev.snakepit.internal.codec.Json;
-import dev.snakepit.internal.tools.HostToolInvoker;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,11 +21,11 @@ public final class HostCalls {
     }
   }
 
-  private final HostToolInvoker invoker;
+  private final dev.snakepit.internal.tools.HostCalls invoker;
   private final Executor executor;
 
   /** Host calls run by {@code invoker}; each frame is handled on {@code executor}. */
-  public HostCalls(HostToolInvoker invoker, Executor executor) {
+  public HostCalls(dev.snakepit.internal.tools.HostCalls invoker, Executor executor) {
     this.invoker = invoker;
     this.executor = executor;
   }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.codec.Json;
+import dev.snakepit.internal.transport.ReadyFile;
 import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.TransportFailure;
+import dev.snakepit.internal.transport.WorkerEndpoint;
 import dev.snakepit.internal.transport.WorkerTransport;
 import dev.snakepit.internal.transport.grpc.SharedMemory;
 import java.io.IOException;
@@ -86,8 +89,35 @@ public final class LaneTransportFactory implements TransportFactory {
   }
 
   @Override
-  public WorkerTransport connect(String host, int port, String workerId) {
-    throw new UnsupportedOperationException("the lane connects to a Unix socket, not to " + host + ":" + port);
+  public String name() {
+    return "lane";
+  }
+
+  /** The lane takes the Unix socket the worker announced ({@code unix:<path>}). */
+  @Override
+  public WorkerEndpoint choose(ReadyFile announced) {
+    for (var endpoint : announced.endpoints()) {
+      if (endpoint instanceof WorkerEndpoint.UnixSocket) {
+        return endpoint;
+      }
+    }
+    throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "NO_UNIX_SOCKET",
+        "the ready file announced no Unix socket (the lane needs one): " + announced.endpoints(), null);
+  }
+
+  @Override
+  public WorkerTransport connect(WorkerEndpoint endpoint, String workerId) {
+    return switch (endpoint) {
+      case WorkerEndpoint.UnixSocket unix -> connect(unix.path(), workerId);
+      case WorkerEndpoint.Tcp tcp -> throw new TransportFailure(TransportFailure.Kind.PROTOCOL_ERROR, "UNSUPPORTED_ENDPOINT",
+          "the lane connects to a Unix socket, not to " + tcp, null);
+    };
+  }
+
+  /** Host calls travel on the lane itself: the gRPC callback server is not needed. */
+  @Override
+  public boolean needsHostCallbackServer() {
+    return false;
   }
 
   /** Connects to the worker's socket and runs the handshake. */

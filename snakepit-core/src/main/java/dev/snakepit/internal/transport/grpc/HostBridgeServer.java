@@ -1,4 +1,4 @@
-package dev.snakepit.internal.host;
+package dev.snakepit.internal.transport.grpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.protobuf.Timestamp;
@@ -29,10 +29,9 @@ import dev.snakepit.internal.proto.RegisterToolsRequest;
 import dev.snakepit.internal.proto.RegisterToolsResponse;
 import dev.snakepit.internal.proto.ToolRegistration;
 import dev.snakepit.internal.proto.ToolSpec;
-import dev.snakepit.internal.tools.HostToolInvoker;
-import dev.snakepit.internal.tools.HostToolRegistry;
-import dev.snakepit.internal.transport.grpc.AnyCodec;
-import dev.snakepit.internal.transport.grpc.AuthToken;
+import dev.snakepit.internal.host.SessionStore;
+import dev.snakepit.internal.host.ToolCatalog;
+import dev.snakepit.internal.tools.HostCalls;
 import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -64,7 +63,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostBridgeServer implements AutoCloseable {
   static {
-    dev.snakepit.internal.transport.grpc.NettyProperties.apply();
+    NettyProperties.apply();
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(HostBridgeServer.class);
@@ -75,28 +74,21 @@ public final class HostBridgeServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final SessionStore sessions;
   private final ToolCatalog catalog;
-  private final HostToolInvoker hostTools;
-
-  /** Starts the server on an ephemeral loopback port, without host tools. */
-  public HostBridgeServer(String poolName, AuthToken token, boolean requireToken, int maxMessageSize,
-      SessionStore sessions, ToolCatalog catalog) {
-    this(poolName, token, requireToken, maxMessageSize, sessions, catalog, HostToolRegistry.empty());
-  }
+  private final HostCalls hostTools;
 
   /**
-   * Starts the server on an ephemeral loopback port, serving the host tools of {@code hostTools}; a
-   * session's tools are dropped when the session is removed from {@code sessions}.
+   * Starts the server on an ephemeral loopback port, answering session and registration calls from
+   * {@code sessions} and {@code catalog} and running host tools through {@code hostTools}.
    */
   public HostBridgeServer(String poolName, AuthToken token, boolean requireToken, int maxMessageSize,
-      SessionStore sessions, ToolCatalog catalog, HostToolRegistry hostTools) {
+      SessionStore sessions, ToolCatalog catalog, HostCalls hostTools) {
     this.sessions = sessions;
     this.catalog = catalog;
-    sessions.onRemove(hostTools::removeSession);
+    this.hostTools = hostTools;
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "host-accept"), NioIoHandler.newFactory());
     this.workerGroup = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "host-io"), NioIoHandler.newFactory());
-    // Host tool handlers may block (they are user code): give each call its own virtual thread.
-    this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(NamedThreadFactory.PREFIX + poolName + "-host-call-", 1).factory());
-    this.hostTools = new HostToolInvoker(hostTools, handlers, maxMessageSize);
+    // ExecuteElixirTool waits for a host tool handler (user code): give each request its own virtual thread.
+    this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(NamedThreadFactory.PREFIX + poolName + "-host-rpc-", 1).factory());
     try {
       this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
           .bossEventLoopGroup(bossGroup)
@@ -156,7 +148,7 @@ public final class HostBridgeServer implements AutoCloseable {
       String defaultJson = null;
       if (p.hasDefaultValue()) {
         try {
-          defaultJson = new String(dev.snakepit.internal.transport.grpc.AnyCodec.jsonOf(p.getDefaultValue()),
+          defaultJson = new String(AnyCodec.jsonOf(p.getDefaultValue()),
               java.nio.charset.StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
           defaultJson = null;
@@ -314,7 +306,7 @@ public final class HostBridgeServer implements AutoCloseable {
       // The Python caller gave up (deadline, cancel, connection lost): interrupt the handler.
       Context.CancellationListener onCancel = cancelled -> call.cancel();
       grpcContext.addListener(onCancel, Runnable::run);
-      HostToolInvoker.Outcome outcome;
+      HostCalls.Outcome outcome;
       try {
         outcome = call.await();
       } finally {

@@ -1,17 +1,13 @@
-package dev.snakepit.internal.tools;
+package dev.snakepit;
 
-import dev.snakepit.CallOptions;
-import dev.snakepit.CallTimeoutException;
-import dev.snakepit.HostToolContext;
-import dev.snakepit.Snakepit;
-import dev.snakepit.ToolResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** The {@link HostToolContext} of one host tool call. */
-final class CallContext implements HostToolContext {
+/** The {@link HostToolContext} of one host tool call: nested calls go through the facade that made it. */
+final class PoolHostToolContext implements HostToolContext {
   /** Shortest head start a nested call leaves for its error to travel back. */
   private static final Duration MIN_RESERVE = Duration.ofMillis(100);
   /** Longest head start. */
@@ -21,17 +17,18 @@ final class CallContext implements HostToolContext {
   private final String sessionId;
   private final String workerId;
   private final Map<String, String> metadata;
-  private final long deadlineNanos;
-  private final HostToolRegistry registry;
+  private final Supplier<Duration> remaining;
+  private final Snakepit owner;
 
-  CallContext(String toolName, String sessionId, Map<String, String> metadata, long deadlineNanos, HostToolRegistry registry) {
+  PoolHostToolContext(Snakepit owner, String toolName, String sessionId, Map<String, String> metadata,
+      Supplier<Duration> remaining) {
     this.toolName = toolName;
     this.sessionId = sessionId == null || sessionId.isEmpty() ? null : sessionId;
     this.metadata = Map.copyOf(metadata);
     var worker = metadata.get("snakepit.worker_id");
     this.workerId = worker == null || worker.isEmpty() ? null : worker;
-    this.deadlineNanos = deadlineNanos;
-    this.registry = registry;
+    this.remaining = remaining;
+    this.owner = owner;
   }
 
   @Override
@@ -56,12 +53,15 @@ final class CallContext implements HostToolContext {
 
   @Override
   public Duration remaining() {
-    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    return remaining.get();
   }
 
   @Override
   public Snakepit snakepit() {
-    return registry.owner();
+    if (!owner.isStarted()) {
+      throw new IllegalStateException("the pool is still starting: host tool handlers can use it once Snakepit.start returned");
+    }
+    return owner;
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.snakepit.internal.telemetry;
+package dev.snakepit.internal.transport.grpc;
 
 import dev.snakepit.PoolEventListener;
 import dev.snakepit.internal.proto.BridgeServiceGrpc;

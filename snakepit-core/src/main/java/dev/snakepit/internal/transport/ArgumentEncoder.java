@@ -1,9 +1,9 @@
-package dev.snakepit.internal.codec;
+package dev.snakepit.internal.transport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.snakepit.InvalidArgumentsException;
 import dev.snakepit.PayloadTooLargeException;
-import dev.snakepit.internal.transport.ToolRequest;
+import dev.snakepit.internal.codec.Json;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,0 +1,131 @@
+package dev.snakepit.internal.assembly;
+
+import dev.snakepit.SnakepitConfig;
+import dev.snakepit.StartupFailedException;
+import dev.snakepit.internal.NamedThreadFactory;
+import dev.snakepit.internal.host.SessionStore;
+import dev.snakepit.internal.host.ToolCatalog;
+import dev.snakepit.internal.pool.ProcessWorkerStarter;
+import dev.snakepit.internal.pool.WorkerPool;
+import dev.snakepit.internal.process.HeartbeatConfig;
+import dev.snakepit.internal.process.WorkerLauncher;
+import dev.snakepit.internal.process.WorkerRegistry;
+import dev.snakepit.internal.telemetry.CallInstrumentation;
+import dev.snakepit.internal.time.ExecutorScheduler;
+import dev.snakepit.internal.time.Ticker;
+import dev.snakepit.internal.tools.HostContextFactory;
+import dev.snakepit.internal.tools.HostToolInvoker;
+import dev.snakepit.internal.tools.HostToolRegistry;
+import dev.snakepit.internal.transport.TransportFactory;
+import dev.snakepit.internal.transport.grpc.AuthToken;
+import dev.snakepit.internal.transport.grpc.GrpcTransportFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every part of a pool from its config, wires them, and starts the
+ * pool. The only place that picks the transport, and the only place that names concrete classes
+ * of more than one internal package.
+ */
+public final class PoolAssembly {
+  private static final Logger LOG = LoggerFactory.getLogger(PoolAssembly.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private PoolAssembly() {}
+
+  /**
+   * Builds and starts a pool.
+   *
+   * @param contexts makes the context host tool handlers receive (supplied by the public facade)
+   * @throws StartupFailedException when a worker fails to start; nothing is left running then
+   */
+  public static WorkerPool start(SnakepitConfig config, HostContextFactory contexts) {
+    var runId = config.poolName() + "-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
+    Path runDirectory;
+    try {
+      runDirectory = Files.createTempDirectory("snakepit-" + runId + "-");
+    } catch (IOException e) {
+      throw new StartupFailedException("-", "cannot create the pool's run directory: " + e.getMessage(), null, null, e);
+    }
+    var ticker = Ticker.system();
+    var token = AuthToken.random();
+    var sessions = new SessionStore(config.maxSessions(), ticker);
+    var catalog = new ToolCatalog();
+    var hostTools = new HostToolRegistry(config.hostTools(), config.callTimeout());
+    sessions.onRemove(hostTools::removeSession);
+    var instrumentation = new CallInstrumentation(config.callInterceptors(), config.eventListeners());
+    hostTools.observe(instrumentation);
+    // Host tool handlers may block (they are user code): each call gets its own virtual thread.
+    var hostCallThreads = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-host-call-", 1).factory());
+    var hostCalls = new HostToolInvoker(hostTools, hostCallThreads, config.maxMessageSize(), contexts, ticker);
+    // Workers written for Snakepit do not send our token; accept token-less calls only for them.
+    var hostServer = new LazyHostServer(config.poolName(), token, config.workerScript() == null, config.maxMessageSize(),
+        sessions, catalog, hostCalls);
+    var transports = transportFactory(config, token);
+    var launcher = new WorkerLauncher(config, runId, runDirectory, token.value(), transports, hostServer,
+        HeartbeatConfig.defaults());
+    var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
+    var starter = new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
+        config.maxMessageSize(), config.startupTimeout(), ticker);
+    var timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
+    var callbacks = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
+
+    // Closed in this order after the workers stopped.
+    var afterWorkers = new ArrayList<AutoCloseable>();
+    afterWorkers.add(timer::shutdownNow);
+    afterWorkers.add(launcher);
+    afterWorkers.add(hostServer);
+    afterWorkers.add(transports);
+    afterWorkers.add(() -> {
+      hostCallThreads.shutdownNow();
+      hostCallThreads.awaitTermination(2, TimeUnit.SECONDS);
+    });
+    afterWorkers.add(() -> {
+      callbacks.shutdown();
+      timer.awaitTermination(2, TimeUnit.SECONDS);
+      callbacks.awaitTermination(2, TimeUnit.SECONDS);
+    });
+    afterWorkers.add(() -> deleteTree(runDirectory));
+    afterWorkers.add(registry::delete);
+
+    var parts = new WorkerPool.Parts(config, ticker, new ExecutorScheduler(timer), callbacks,
+        () -> ThreadLocalRandom.current().nextDouble(), starter, sessions, catalog, hostTools, instrumentation, true,
+        List.copyOf(afterWorkers));
+    // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
+    WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
+    return WorkerPool.start(parts);
+  }
+
+  /** The one place that decides how the pool talks to its workers. */
+  static TransportFactory transportFactory(SnakepitConfig config, AuthToken token) {
+    return new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
+        Math.min(2, Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static void deleteTree(Path directory) {
+    try (Stream<Path> files = Files.walk(directory)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          LOG.debug("Could not delete {}", p, e);
+        }
+      });
+    } catch (IOException e) {
+      LOG.debug("Could not clean {}", directory, e);
+    }
+  }
+}

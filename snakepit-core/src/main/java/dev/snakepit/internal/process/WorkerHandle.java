@@ -1,0 +1,28 @@
+package dev.snakepit.internal.process;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** What the pool needs of a worker's process; {@link WorkerProcess} is the real one, tests use fakes. */
+public interface WorkerHandle {
+  /** The OS process id. */
+  long pid();
+
+  /** Completes when the process exits, with its exit value. */
+  CompletableFuture<Integer> onExit();
+
+  /** SIGKILL now, with its descendants. */
+  void kill();
+
+  /** SIGTERM, up to {@code grace} to exit, then SIGKILL; returns once it is gone. */
+  void stop(Duration grace);
+
+  /** The last lines it wrote to stderr. */
+  String stderrTail();
+
+  /** Resident memory of it and its descendants in bytes, or -1 where unknown. */
+  long residentMemory();
+
+  /** Waits (bounded) until its output has been read, so the stderr tail is complete. */
+  void awaitPumps();
+}
