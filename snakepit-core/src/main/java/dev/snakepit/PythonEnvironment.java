@@ -1,19 +1,9 @@
 package dev.snakepit;
 
-import dev.snakepit.internal.python.BundledBridge;
-import dev.snakepit.internal.python.CacheDirectory;
-import dev.snakepit.internal.python.EnvironmentBuilder;
-import dev.snakepit.internal.python.InterpreterProbe;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -66,7 +56,7 @@ public final class PythonEnvironment {
     this.requirements = List.copyOf(b.requirements);
     this.requirementsFile = b.requirementsFile;
     this.baseInterpreter = b.baseInterpreter != null ? b.baseInterpreter : defaultBaseInterpreter();
-    this.cacheDirectory = b.cacheDirectory != null ? b.cacheDirectory : CacheDirectory.root().resolve("envs");
+    this.cacheDirectory = b.cacheDirectory != null ? b.cacheDirectory : Snakepit.defaultEnvironmentCache();
     this.offlineWheels = b.offlineWheels;
     this.installer = b.installer;
     this.installTimeout = b.installTimeout;
@@ -119,12 +109,12 @@ public final class PythonEnvironment {
    * @throws StartupFailedException when the base interpreter cannot be run
    */
   public Path directory() {
-    return cacheDirectory.resolve(key());
+    return Snakepit.environmentDirectory(this);
   }
 
   /** Whether the environment exists and is complete. */
   public boolean isReady() {
-    return EnvironmentBuilder.isReady(directory());
+    return Snakepit.environmentReady(this);
   }
 
   /**
@@ -134,13 +124,7 @@ public final class PythonEnvironment {
    *     exception carries the last lines of the installer's output
    */
   public Path prepare() {
-    var bridge = BundledBridge.get();
-    if (bridge == null) {
-      throw new StartupFailedException("python-environment",
-          "the snakepit-python jar (the bundled snakepit_bridge wheel) is not on the class path; add dev.snakepit:snakepit-python",
-          null, "", null);
-    }
-    return new EnvironmentBuilder(this, directory(), bridge, CacheDirectory.root()).prepare();
+    return Snakepit.prepareEnvironment(this);
   }
 
   /**
@@ -152,38 +136,7 @@ public final class PythonEnvironment {
    * @throws StartupFailedException when the environment cannot be built
    */
   public static SnakepitConfig resolve(SnakepitConfig config) {
-    return dev.snakepit.internal.python.PythonSetup.prepare(config);
-  }
-
-  private String key() {
-    InterpreterProbe probe;
-    try {
-      probe = InterpreterProbe.of(baseInterpreter);
-    } catch (IOException e) {
-      throw new StartupFailedException("python-environment", "the base interpreter " + baseInterpreter
-          + " cannot be run (" + e.getMessage() + "); install Python 3.10+ or set it with baseInterpreter(...)",
-          null, "", e);
-    }
-    var bridge = BundledBridge.get();
-    var text = new StringBuilder()
-        .append("interpreter=").append(probe.executable()).append('\n')
-        .append("version=").append(probe.version()).append('\n')
-        .append("platform=").append(probe.platform()).append('\n')
-        .append("bridge=").append(bridge == null ? "none" : bridge.version()).append('\n');
-    requirements.forEach(r -> text.append("requirement=").append(r).append('\n'));
-    if (requirementsFile != null) {
-      try {
-        text.append("file=").append(Files.readString(requirementsFile, StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the requirements file " + requirementsFile, e);
-      }
-    }
-    try {
-      var digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-      return "py" + probe.version().replace('.', '_') + "-" + HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return Snakepit.resolvePython(config);
   }
 
   private static Path defaultBaseInterpreter() {

@@ -55,6 +55,29 @@ public final class Snakepit implements AutoCloseable {
     return started;
   }
 
+  // ---- managed Python environments: PythonEnvironment delegates here (the facade is the one public
+  // class that reaches the internals) ----
+
+  static java.nio.file.Path defaultEnvironmentCache() {
+    return dev.snakepit.internal.python.CacheDirectory.root().resolve("envs");
+  }
+
+  static java.nio.file.Path environmentDirectory(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.directory(environment);
+  }
+
+  static boolean environmentReady(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.isReady(environmentDirectory(environment));
+  }
+
+  static java.nio.file.Path prepareEnvironment(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.prepare(environment);
+  }
+
+  static SnakepitConfig resolvePython(SnakepitConfig config) {
+    return dev.snakepit.internal.python.PythonSetup.prepare(config);
+  }
+
   /** Starts a pool with the default config (the showcase adapter, 2 workers). */
   public static Snakepit start() {
     return start(SnakepitConfig.defaults());

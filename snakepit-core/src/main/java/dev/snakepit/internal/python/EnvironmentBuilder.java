@@ -3,6 +3,10 @@ package dev.snakepit.internal.python;
 import dev.snakepit.PythonEnvironment;
 import dev.snakepit.StartupFailedException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +38,53 @@ public final class EnvironmentBuilder {
     this.directory = directory;
     this.bridge = bridge;
     this.cacheRoot = cacheRoot;
+  }
+
+  /** The directory of the environment {@code spec} describes (it may not exist yet). */
+  public static Path directory(PythonEnvironment spec) {
+    return spec.cacheDirectory().resolve(key(spec));
+  }
+
+  /** Creates the environment {@code spec} describes unless it exists; returns its interpreter. */
+  public static Path prepare(PythonEnvironment spec) {
+    var bridge = BundledBridge.get();
+    if (bridge == null) {
+      throw new StartupFailedException(WORKER_ID,
+          "the snakepit-python jar (the bundled snakepit_bridge wheel) is not on the class path; add dev.snakepit:snakepit-python",
+          null, "", null);
+    }
+    return new EnvironmentBuilder(spec, directory(spec), bridge, CacheDirectory.root()).prepare();
+  }
+
+  private static String key(PythonEnvironment spec) {
+    InterpreterProbe probe;
+    try {
+      probe = InterpreterProbe.of(spec.baseInterpreter());
+    } catch (IOException e) {
+      throw new StartupFailedException(WORKER_ID, "the base interpreter " + spec.baseInterpreter()
+          + " cannot be run (" + e.getMessage() + "); install Python 3.10+ or set it with baseInterpreter(...)",
+          null, "", e);
+    }
+    var bridge = BundledBridge.get();
+    var text = new StringBuilder()
+        .append("interpreter=").append(probe.executable()).append('\n')
+        .append("version=").append(probe.version()).append('\n')
+        .append("platform=").append(probe.platform()).append('\n')
+        .append("bridge=").append(bridge == null ? "none" : bridge.version()).append('\n');
+    spec.requirements().forEach(r -> text.append("requirement=").append(r).append('\n'));
+    if (spec.requirementsFile() != null) {
+      try {
+        text.append("file=").append(Files.readString(spec.requirementsFile(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the requirements file " + spec.requirementsFile(), e);
+      }
+    }
+    try {
+      var digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      return "py" + probe.version().replace('.', '_') + "-" + HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /** Whether {@code directory} holds a complete environment. */
