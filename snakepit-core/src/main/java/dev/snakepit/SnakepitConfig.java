@@ -74,6 +74,7 @@ public final class SnakepitConfig {
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
   private final PythonEnvironment pythonEnvironment;
+  private final RemoteWorkers remoteWorkers;
   private final StartMode startMode;
   private final List<String> preloadModules;
   private final int startupConcurrency;
@@ -115,6 +116,7 @@ public final class SnakepitConfig {
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
     this.pythonEnvironment = b.pythonEnvironment;
+    this.remoteWorkers = b.remoteWorkers;
     this.startMode = b.startMode;
     this.preloadModules = List.copyOf(b.preloadModules);
     this.startupConcurrency = b.startupConcurrency > 0 ? b.startupConcurrency
@@ -175,6 +177,7 @@ public final class SnakepitConfig {
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
     b.pythonEnvironment = pythonEnvironment;
+    b.remoteWorkers = remoteWorkers;
     b.startMode = startMode;
     b.preloadModules.addAll(preloadModules);
     b.startupConcurrency = startupConcurrency;
@@ -367,6 +370,11 @@ public final class SnakepitConfig {
     return pythonEnvironment;
   }
 
+  /** The remote (standalone) workers the pool uses instead of starting local ones, if configured. */
+  public java.util.Optional<RemoteWorkers> remoteWorkers() {
+    return java.util.Optional.ofNullable(remoteWorkers);
+  }
+
   /** How workers are started: forked from a template or spawned (default {@link StartMode#AUTO}). */
   public StartMode startMode() {
     return startMode;
@@ -441,6 +449,7 @@ public final class SnakepitConfig {
     private final List<CallInterceptor> callInterceptors = new ArrayList<>();
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
+    private RemoteWorkers remoteWorkers;
     private StartMode startMode = StartMode.AUTO;
     private final List<String> preloadModules = new ArrayList<>();
     private int startupConcurrency;
@@ -730,6 +739,18 @@ public final class SnakepitConfig {
      */
     public Builder pythonEnvironment(PythonEnvironment environment) {
       this.pythonEnvironment = Objects.requireNonNull(environment, "pythonEnvironment");
+      return this;
+    }
+
+    /**
+     * Uses remote workers (standalone workers started with {@code python -m snakepit_bridge.server
+     * --listen ...}, for example pods behind a headless Kubernetes Service) instead of starting local
+     * ones: {@link #workers(int)} worker slots are spread over the live remote workers. The Python
+     * settings (interpreter, adapter, paths, environment) are then the workers' own business.
+     * See docs/remote.md.
+     */
+    public Builder remoteWorkers(RemoteWorkers remote) {
+      this.remoteWorkers = Objects.requireNonNull(remote, "remoteWorkers");
       return this;
     }
 

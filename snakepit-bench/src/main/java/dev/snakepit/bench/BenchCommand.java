@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Benchmarks Snakepit against the bare gRPC and raw Unix-socket floors and Py4J, in one run.",
-        "Scenarios: latency, throughput, streaming, payload, startup, callback. Every process it starts is stopped at the end."},
+        "Scenarios: latency, throughput, streaming, payload, startup, callback, remote. Every process it starts is stopped at the end."},
     footer = {"", "Examples:", "  snakepit bench --quick", "  snakepit bench --json bench.json", "  snakepit bench --only latency,payload"})
 public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller budget: the whole run takes under two minutes.")
@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
   CommandSpec spec;
 
   /** Scenario names for {@code --only}. */
-  public enum ScenarioId { latency, throughput, streaming, payload, startup, callback }
+  public enum ScenarioId { latency, throughput, streaming, payload, startup, callback, remote }
 
   @Override
   public Integer call() throws Exception {
@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private List<Scenario> scenarios() {
     var all = List.<Scenario>of(new LatencyScenario(), new ThroughputScenario(), new StreamingScenario(),
-        new PayloadScenario(), new StartupScenario(), new CallbackScenario());
+        new PayloadScenario(), new StartupScenario(), new CallbackScenario(), new RemoteScenario());
     if (only == null || only.isEmpty()) {
       return all;
     }

@@ -1,5 +1,6 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.RemoteWorkers;
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartMode;
 import java.io.File;
@@ -48,6 +49,18 @@ final class PoolOptions {
           + " (default: AUTO).")
   StartMode startMode;
 
+  @Option(names = "--remote", paramLabel = "HOST:PORT[,HOST:PORT...]|dns:///NAME:PORT",
+      description = "Use these remote (standalone) workers instead of starting local ones (see docs/remote.md).")
+  String remote;
+
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "With --remote: the file holding the token the remote workers were started with.")
+  Path tokenFile;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE",
+      description = "With --remote: speak TLS and verify the workers' certificates against these CA certificates (PEM).")
+  Path tlsCa;
+
   /** The directories of {@code --pythonpath}, split and in order. */
   List<Path> pythonPathEntries() {
     var entries = new ArrayList<Path>();
@@ -92,6 +105,18 @@ final class PoolOptions {
       }
       if (startMode != null) {
         builder.startMode(startMode);
+      }
+      if (remote != null) {
+        var remoteWorkers = RemoteWorkers.parse(remote);
+        if (tokenFile != null) {
+          remoteWorkers = remoteWorkers.tokenFile(tokenFile);
+        }
+        if (tlsCa != null) {
+          remoteWorkers = remoteWorkers.tls(tlsCa);
+        }
+        builder.remoteWorkers(remoteWorkers);
+      } else if (tokenFile != null || tlsCa != null) {
+        throw new IllegalArgumentException("--token-file and --tls-ca go with --remote");
       }
       return builder;
     } catch (IllegalArgumentException e) {

@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code snakepit} command: {@code call}, {@code tools}, {@code demo}, {@code doctor}, {@code chaos}, {@code bench}.
+ * The {@code snakepit} command: {@code call}, {@code tools}, {@code demo}, {@code doctor}, {@code chaos}, {@code bench},
+ * and the adapter tooling: {@code manifest}, {@code codegen}, {@code docs}, {@code new}, {@code dev}.
  *
  * <p>Exit codes: 0 success, 1 the work failed (a call, a check, a step), 2 usage error. Results go
  * to stdout, errors and logs to stderr, both as UTF-8. Run it in-process (tests, embedding) with

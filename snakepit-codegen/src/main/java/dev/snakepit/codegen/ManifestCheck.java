@@ -21,7 +21,7 @@ public final class ManifestCheck {
    * One difference.
    *
    * @param breaking whether callers of the saved manifest may fail
-   * @param tool the tool it concerns
+   * @param tool the tool it concerns, or null when it concerns the adapter itself (its class or version)
    * @param parameter the parameter it concerns, or null when it concerns the whole tool
    * @param what what changed
    */
@@ -29,7 +29,7 @@ public final class ManifestCheck {
     /** One line: {@code BREAKING tool 'add' parameter 'b': removed} (or {@code INFO ...}). */
     @Override
     public String toString() {
-      return (breaking ? "BREAKING" : "INFO") + " tool '" + tool + "'"
+      return (breaking ? "BREAKING" : "INFO") + (tool == null ? " adapter" : " tool '" + tool + "'")
           + (parameter == null ? "" : " parameter '" + parameter + "'") + ": " + what;
     }
   }
@@ -101,6 +101,12 @@ public final class ManifestCheck {
       if (saved.tool(now.name()) == null) {
         info(now.name(), null, "new tool");
       }
+    }
+    if (!saved.adapterClass().equals(current.adapterClass())) {
+      info(null, null, "class changed from " + saved.adapterClass() + " to " + current.adapterClass());
+    }
+    if (!java.util.Objects.equals(saved.version(), current.version())) {
+      info(null, null, "version changed from " + saved.version() + " to " + current.version());
     }
   }
 

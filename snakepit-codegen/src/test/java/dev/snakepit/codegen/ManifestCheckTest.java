@@ -137,6 +137,16 @@ class ManifestCheckTest {
   }
 
   @Test
+  void shouldListAChangedAdapterVersionAsCompatible() {
+    var newer = Manifest.parse("""
+        {"format": "snakepit-manifest/1", "adapter": {"class": "m.A", "version": "2"}, "tools": [%s], "types": {%s}}
+        """.formatted(BASE_TOOLS, POINT), "test");
+    var report = ManifestCheck.compare(BASE, newer);
+    assertThat(report.isCompatible()).isTrue();
+    assertThat(lines(report)).isEqualTo("INFO adapter: version changed from 1 to 2");
+  }
+
+  @Test
   void shouldHandleRecursiveObjectTypes() {
     var node = """
         "Node": {"name": "Node", "source": "dataclass", "fields": [

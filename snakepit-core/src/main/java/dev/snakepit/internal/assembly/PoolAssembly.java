@@ -6,6 +6,7 @@ import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.host.SessionStore;
 import dev.snakepit.internal.host.ToolCatalog;
 import dev.snakepit.internal.pool.ProcessWorkerStarter;
+import dev.snakepit.internal.pool.WorkerStarter;
 import dev.snakepit.internal.pool.WorkerPool;
 import dev.snakepit.internal.process.HeartbeatConfig;
 import dev.snakepit.internal.process.WorkerLauncher;
@@ -77,14 +78,20 @@ public final class PoolAssembly {
     var launcher = new WorkerLauncher(config, runId, runDirectory, token.value(), transports, hostServer,
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
-    var starter = new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
-        config.maxMessageSize(), config.startupTimeout(), ticker);
+    // Remote workers (standalone, on other machines) replace local processes: docs/remote.md.
+    var remote = config.remoteWorkers().map(r -> new RemoteAssembly(config, r, ticker)).orElse(null);
+    WorkerStarter starter = remote != null ? remote.starter
+        : new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
+            config.maxMessageSize(), config.startupTimeout(), ticker);
     var timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
     var callbacks = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
 
     // Closed in this order after the workers stopped.
     var afterWorkers = new ArrayList<AutoCloseable>();
+    if (remote != null) {
+      afterWorkers.add(remote);
+    }
     afterWorkers.add(timer::shutdownNow);
     afterWorkers.add(launcher);
     afterWorkers.add(hostServer);

@@ -19,6 +19,9 @@ public final class PythonSetup {
 
   /** The config to start the pool with (the same one when nothing needs to change). */
   public static SnakepitConfig prepare(SnakepitConfig config) {
+    if (config.remoteWorkers().isPresent()) {
+      return config; // remote workers bring their own Python
+    }
     var environment = config.pythonEnvironment();
     Path python = environment != null ? environment.prepare() : config.python();
     var bridgePath = bridgePath(config, python);

@@ -1,6 +1,7 @@
 package dev.snakepit.internal.remote;
 
 import dev.snakepit.RemoteWorkers.HostPort;
+import dev.snakepit.internal.transport.TransportFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,18 +72,8 @@ public final class RemoteMembership {
     /** A worker is gone (checks failed, replaced by a new incarnation, or left DNS): take it out. */
     void down(RemoteWorker worker, String reason);
 
-    /** An endpoint rejected the token; it stays out of the pool, and is retried with back-off. */
+    /** An endpoint rejected the token ({@link TransportFailure.Kind#UNAUTHENTICATED}); it stays out, retried with back-off. */
     default void rejected(HostPort endpoint, String detail) {}
-  }
-
-  /** Marks a probe failure caused by a rejected token (the prober throws it). */
-  public static final class AuthenticationFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    /** Creates it with the worker's answer. */
-    public AuthenticationFailure(String detail) {
-      super(detail, null, false, false);
-    }
   }
 
   private enum State { PENDING, UP, DOWN }
@@ -249,6 +240,12 @@ public final class RemoteMembership {
     return entries.values().stream().filter(e -> e.state == State.UP).map(e -> e.worker).toList();
   }
 
+  /** How many known endpoints have never answered but have not failed often enough to count as down. */
+  public synchronized int unchecked() {
+    return (int) entries.values().stream()
+        .filter(e -> e.state == State.PENDING && e.failures < failuresBeforeDown).count();
+  }
+
   /** The endpoints known now (resolved), live or not. */
   public synchronized List<HostPort> endpoints() {
     return List.copyOf(entries.keySet());
@@ -309,7 +306,7 @@ public final class RemoteMembership {
   private void failed(Entry entry, Throwable failure, long now, List<Event> events) {
     entry.failures++;
     var cause = unwrap(failure);
-    if (cause instanceof AuthenticationFailure) {
+    if (cause instanceof TransportFailure rejected && rejected.kind() == TransportFailure.Kind.UNAUTHENTICATED) {
       events.add(new Event(null, cause.getMessage(), entry.endpoint, false));
     }
     if (entry.state == State.UP) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.snakepit.RemoteWorkers.HostPort;
 import dev.snakepit.internal.remote.RemoteMembership.Probe;
 import dev.snakepit.internal.remote.RemoteMembership.RemoteWorker;
+import dev.snakepit.internal.transport.TransportFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -210,9 +211,10 @@ class RemoteMembershipTest {
   void shouldReportARejectedTokenAndKeepTheWorkerOut() {
     var m = membership(false);
     m.tick(now);
-    lastProbe(A).completeExceptionally(new RemoteMembership.AuthenticationFailure("UNAUTHENTICATED: bad token"));
+    lastProbe(A).completeExceptionally(new TransportFailure(TransportFailure.Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
+        "bad token", null));
 
-    assertThat(events).containsExactly("rejected 10.0.0.1:50051: UNAUTHENTICATED: bad token");
+    assertThat(events).containsExactly("rejected 10.0.0.1:50051: UNAUTHENTICATED bad token");
     assertThat(m.live()).isEmpty();
   }
 

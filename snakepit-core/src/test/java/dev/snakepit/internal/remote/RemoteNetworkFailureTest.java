@@ -79,7 +79,8 @@ class RemoteNetworkFailureTest {
         .healthCheck(INTERVAL, TIMEOUT, FAILURES).resolveInterval(Duration.ofMillis(300));
     channels = new RemoteChannels("netns", config, 16 * 1024 * 1024);
     membership = new RemoteMembership("dns:///workers.test:50051", resolver, periodic, config.resolveInterval(),
-        channels::probe, INTERVAL, TIMEOUT, FAILURES, Math::random, new RemoteMembership.Listener() {
+        (endpoint, timeout) -> channels.probe(endpoint, timeout)
+            .thenApply(answer -> new RemoteMembership.Probe(answer.incarnation(), answer.capacity())), INTERVAL, TIMEOUT, FAILURES, Math::random, new RemoteMembership.Listener() {
           @Override
           public void up(RemoteWorker worker) {
             events.add("up " + worker.endpoint());
@@ -200,6 +201,61 @@ class RemoteNetworkFailureTest {
     long back = millisSince(start);
     System.out.printf("netns figure: %d/%d calls ok with %s; silent drop of all packets -> out after %d ms, "
         + "back %d ms after it ends%n", ok, calls, impairment, detected, back);
+  }
+
+  @Test
+  void shouldLoseNoIdempotentCallAndFailTheBoundSessionWhenALinkIsCutUnderLoad() throws Exception {
+    var hostA = lab.add();
+    var hostB = lab.add();
+    var a = worker(hostA);
+    var b = worker(hostB);
+    var remote = RemoteWorkers.endpoints(a.endpoint().toString(), b.endpoint().toString())
+        .tokenFile(directory.resolve("token")).healthCheck(INTERVAL, TIMEOUT, FAILURES);
+    try (var pit = dev.snakepit.Snakepit.start(dev.snakepit.SnakepitConfig.builder().poolName("netns-pool").workers(2)
+        .remoteWorkers(remote).startupTimeout(Duration.ofSeconds(20)).callTimeout(Duration.ofSeconds(30)).build());
+        var session = pit.session("netns-session", dev.snakepit.Affinity.STRICT_QUEUE)) {
+      var where = session.execute("session_counter", Map.of()).metadata().get("snakepit.worker_id");
+      var cut = where.equals("standalone-" + a.endpoint().host()) ? hostA : hostB;
+
+      int total = 200;
+      var inFlight = new java.util.concurrent.Semaphore(4);
+      var results = new ArrayList<CompletableFuture<dev.snakepit.ToolResult>>();
+      long start = 0;
+      for (int i = 0; i < total; i++) {
+        inFlight.acquire();
+        if (i == total / 4) {
+          lab.link(cut, false);
+          start = System.nanoTime();
+        }
+        var future = pit.executeAsync("echo", Map.of("message", i),
+            dev.snakepit.CallOptions.defaults().withIdempotent(true));
+        future.whenComplete((r, e) -> inFlight.release());
+        results.add(future);
+      }
+      int ok = 0;
+      var failures = new ArrayList<Throwable>();
+      for (var future : results) {
+        try {
+          future.get(60, TimeUnit.SECONDS);
+          ok++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          failures.add(e.getCause());
+        }
+      }
+      long elapsed = millisSince(start);
+      assertThat(failures).as("idempotent calls lost").isEmpty();
+      assertThat(ok).isEqualTo(total);
+      Waiting.require("the session's lost worker reported", BOUND, () -> {
+        try {
+          session.execute("session_counter", Map.of());
+          return false;
+        } catch (dev.snakepit.SessionException e) {
+          return e.reason() == dev.snakepit.SessionException.Reason.WORKER_LOST;
+        }
+      });
+      System.out.printf("netns figure: link of the session's worker cut under load: %d/%d idempotent calls ok, "
+          + "0 lost (last one %d ms after the cut); the session then fails with WORKER_LOST%n", ok, total, elapsed);
+    }
   }
 
   @Test

@@ -53,6 +53,7 @@ public final class StandaloneWorker implements AutoCloseable {
     command.addAll(List.of(flags));
     var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("SNAKEPIT_READY_FILE", ready.toString());
+    builder.environment().put("SNAKEPIT_WORKER_ID", "standalone-" + host);
     var process = builder.start();
     boolean up = Waiting.until("the worker's ready file", Duration.ofSeconds(60),
         () -> Files.exists(ready) || !process.isAlive());

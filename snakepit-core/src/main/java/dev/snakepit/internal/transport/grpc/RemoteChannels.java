@@ -6,8 +6,7 @@ import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.proto.BridgeServiceGrpc;
 import dev.snakepit.internal.proto.PingRequest;
 import dev.snakepit.internal.proto.PingResponse;
-import dev.snakepit.internal.remote.RemoteMembership.AuthenticationFailure;
-import dev.snakepit.internal.remote.RemoteMembership.Probe;
+import dev.snakepit.internal.transport.TransportFailure;
 import dev.snakepit.internal.transport.WorkerTransport;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
@@ -78,9 +77,20 @@ public final class RemoteChannels implements AutoCloseable {
     return new GrpcWorkerTransport(channel(endpoint), workerId, maxMessageSize, null);
   }
 
-  /** Checks the worker at {@code endpoint} answers {@code Ping} within {@code timeout}. */
-  public CompletableFuture<Probe> probe(HostPort endpoint, Duration timeout) {
-    var future = new CompletableFuture<Probe>();
+  /**
+   * What a health check learned: the worker's incarnation id and how many calls it runs at once.
+   *
+   * @param incarnation the incarnation id ({@code unknown} for a worker that does not say)
+   * @param capacity its {@code --max-concurrency}
+   */
+  public record Answer(String incarnation, int capacity) {}
+
+  /**
+   * Checks the worker at {@code endpoint} answers {@code Ping} within {@code timeout}; fails with a
+   * {@link TransportFailure} ({@link TransportFailure.Kind#UNAUTHENTICATED} for a rejected token).
+   */
+  public CompletableFuture<Answer> probe(HostPort endpoint, Duration timeout) {
+    var future = new CompletableFuture<Answer>();
     var channel = probeChannels.computeIfAbsent(endpoint, this::channel);
     var call = channel.newCall(BridgeServiceGrpc.getPingMethod(),
         CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
@@ -95,15 +105,18 @@ public final class RemoteChannels implements AutoCloseable {
       @Override
       public void onClose(Status status, Metadata trailers) {
         if (status.getCode() == Status.Code.UNAUTHENTICATED) {
-          future.completeExceptionally(new AuthenticationFailure("the worker at " + endpoint
-              + " rejected the pool's token (UNAUTHENTICATED: " + status.getDescription()
-              + "): pass the token the worker was started with (--token-file)"));
+          future.completeExceptionally(new TransportFailure(TransportFailure.Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
+              "the worker at " + endpoint + " rejected the pool's token (" + status.getDescription()
+                  + "): pass the token the worker was started with (--token-file)", status.getCause()));
         } else if (!status.isOk() || response == null) {
-          future.completeExceptionally(new IllegalStateException(endpoint + ": " + status.getCode()
-              + (status.getDescription() == null ? "" : " " + status.getDescription()), status.getCause()));
+          var failure = status.isOk() ? Status.INTERNAL.withDescription("Ping returned no message").asRuntimeException()
+              : status.asRuntimeException(trailers);
+          var mapped = StatusMapping.map(failure);
+          future.completeExceptionally(mapped instanceof TransportFailure tf
+              ? new TransportFailure(tf.kind(), tf.code(), endpoint + ": " + tf.detail(), failure) : mapped);
         } else {
           var incarnation = trailers.get(INCARNATION);
-          future.complete(new Probe(incarnation == null ? "unknown" : incarnation, capacity(trailers.get(CAPACITY))));
+          future.complete(new Answer(incarnation == null ? "unknown" : incarnation, capacity(trailers.get(CAPACITY))));
         }
       }
     }, new Metadata());
