@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -226,3 +230,86 @@ def fake_host() -> Iterator[FakeHost]:
     host = FakeHost()
     yield host
     host.close()
+
+
+# -- real worker processes -------------------------------------------------------------------
+
+SHOWCASE = "snakepit_bridge.adapters.showcase.ShowcaseAdapter"
+
+
+class WorkerProcess:
+    """A real ``python -m snakepit_bridge.server`` process (stderr goes to a file next to the ready file)."""
+
+    def __init__(self, proc: subprocess.Popen, ready_file: Path, stderr_file: Path) -> None:
+        self.proc = proc
+        self.ready_file = ready_file
+        self.stderr_file = stderr_file
+        self.channel: grpc.Channel | None = None
+        self.stub: pb2_grpc.BridgeServiceStub | None = None
+        self.auth = [("x-snakepit-token", TOKEN)]
+
+    @classmethod
+    def start(
+        cls,
+        adapter: str,
+        ready: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        stdin: int | None = subprocess.DEVNULL,
+    ) -> WorkerProcess:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
+        full_env.update({"PYTHONUNBUFFERED": "1", "SNAKEPIT_READY_FILE": str(ready), "SNAKEPIT_WORKER_ID": "proc-1"})
+        full_env.update(env or {})
+        stderr_file = ready.with_name(ready.name + ".stderr")
+        command = [sys.executable, "-m", "snakepit_bridge.server", "--adapter", adapter]
+        command += ["--port", "0", "--snakepit-run-id", "run-test", *args]
+        with open(stderr_file, "wb") as sink:
+            proc = subprocess.Popen(command, env=full_env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=sink)
+        return cls(proc, ready, stderr_file)
+
+    def wait_ready(self, timeout: float = 15.0) -> int:
+        wait_until(lambda: self.ready_file.exists() or self.proc.poll() is not None, timeout, "ready file")
+        if not self.ready_file.exists():
+            raise AssertionError(f"worker exited with {self.proc.returncode}: {self.stderr()}")
+        return int(self.ready_file.read_text())
+
+    def connect(self, port: int) -> None:
+        """Open a channel to the worker's port (``stub`` and ``auth`` are then ready to use)."""
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = pb2_grpc.BridgeServiceStub(self.channel)
+
+    def wait_exit(self, timeout: float = 15.0) -> int:
+        return self.proc.wait(timeout)
+
+    def stderr(self) -> str:
+        return self.stderr_file.read_text(errors="replace") if self.stderr_file.exists() else ""
+
+    def stop(self, timeout: float = 15.0) -> str:
+        """SIGTERM, wait (kill after ``timeout``), close the channel; return everything on stderr."""
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        return self.stderr()
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    started: list[WorkerProcess] = []
+
+    def factory(
+        *args: str, env: dict[str, str] | None = None, adapter: str = SHOWCASE, stdin: int | None = subprocess.DEVNULL
+    ) -> WorkerProcess:
+        worker = WorkerProcess.start(adapter, tmp_path / f"ready-{len(started)}", *args, env=env, stdin=stdin)
+        started.append(worker)
+        return worker
+
+    yield factory
+    for worker in started:
+        worker.stop(timeout=10)

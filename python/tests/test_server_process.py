@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -17,70 +14,6 @@ from conftest import TOKEN, FakeHost, request, wait_until
 
 from snakepit_bridge import snakepit_bridge_pb2 as pb2
 from snakepit_bridge import snakepit_bridge_pb2_grpc as pb2_grpc
-
-SHOWCASE = "snakepit_bridge.adapters.showcase.ShowcaseAdapter"
-
-
-class WorkerProcess:
-    def __init__(self, proc: subprocess.Popen, ready_file: Path) -> None:
-        self.proc = proc
-        self.ready_file = ready_file
-
-    def wait_ready(self, timeout: float = 15.0) -> int:
-        wait_until(lambda: self.ready_file.exists() or self.proc.poll() is not None, timeout, "ready file")
-        if not self.ready_file.exists():
-            raise AssertionError(f"worker exited with {self.proc.returncode}: {self.stderr()}")
-        return int(self.ready_file.read_text())
-
-    def wait_exit(self, timeout: float = 15.0) -> int:
-        return self.proc.wait(timeout)
-
-    def stderr(self) -> str:
-        if self.proc.poll() is None:
-            return "(still running)"
-        return self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-
-
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
-
-    def factory(
-        *args: str, env: dict[str, str] | None = None, adapter: str = SHOWCASE, stdin: int | None = subprocess.DEVNULL
-    ) -> WorkerProcess:
-        ready = tmp_path / f"ready-{len(started)}"
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
-        full_env.update({"PYTHONUNBUFFERED": "1", "SNAKEPIT_READY_FILE": str(ready), "SNAKEPIT_WORKER_ID": "proc-1"})
-        full_env.update(env or {})
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "snakepit_bridge.server",
-                "--adapter",
-                adapter,
-                "--port",
-                "0",
-                "--snakepit-run-id",
-                "run-test",
-                *args,
-            ],
-            env=full_env,
-            stdin=stdin,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        worker = WorkerProcess(proc, ready)
-        started.append(worker)
-        return worker
-
-    yield factory
-    for worker in started:
-        if worker.proc.poll() is None:
-            worker.proc.kill()
-            worker.proc.wait(10)
-        if worker.proc.stderr:
-            worker.proc.stderr.close()
 
 
 def free_port() -> int:

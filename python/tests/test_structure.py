@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import wait_until
+from conftest import SHOWCASE, WorkerProcess, wait_until
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "snakepit_bridge"
 GENERATED = {"snakepit_bridge_pb2.py", "snakepit_bridge_pb2_grpc.py", "snakepit_bridge_pb2.pyi"}
@@ -90,26 +90,8 @@ def test_no_module_is_over_400_lines_except_generated_code() -> None:
 
 
 def _spawn(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path, Path]:
-    ready = tmp_path / "ready"
-    stderr = tmp_path / "stderr.txt"
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
-    full_env.update({"PYTHONUNBUFFERED": "1", "SNAKEPIT_READY_FILE": str(ready), **(env or {})})
-    with open(stderr, "wb") as sink:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "snakepit_bridge.server",
-                "--adapter",
-                "snakepit_bridge.adapters.showcase.ShowcaseAdapter",
-                *args,
-            ],
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-    return proc, ready, stderr
+    worker = WorkerProcess.start(SHOWCASE, tmp_path / "ready", *args, env=env)
+    return worker.proc, worker.ready_file, worker.stderr_file
 
 
 def test_an_unknown_transport_is_a_usage_error_naming_the_known_ones(tmp_path: Path) -> None:
@@ -126,7 +108,7 @@ def test_the_transport_can_come_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_sigusr2_prints_every_threads_stack_and_the_worker_keeps_serving(tmp_path: Path) -> None:
-    proc, ready, stderr = _spawn(tmp_path, "--port", "0")
+    proc, ready, stderr = _spawn(tmp_path)
     try:
         wait_until(lambda: ready.exists() or proc.poll() is not None, 30, "ready file")
         assert proc.poll() is None, stderr.read_text()
@@ -154,3 +136,45 @@ def test_a_crash_prints_the_python_stack(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "Fatal Python error" in out.stderr and "crash_here" in out.stderr
+
+
+def _package_imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """Modules of this package that ``module`` imports, also inside functions (not in TYPE_CHECKING
+    blocks); ``from package import submodule`` counts as importing the submodule only."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join([*base, node.module] if node.module else base)
+                for alias in node.names:
+                    found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_no_import_cycles_between_the_packages_modules_even_through_lazy_imports() -> None:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    names = set(modules)
+    graph = {name: _package_imports(path, name, names) & names - {name} for name, path in modules.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for dependency in sorted(graph[name]):
+            if state.get(dependency) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, name, dependency]))
+            if dependency not in state:
+                visit(dependency, [*path, name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])

@@ -26,13 +26,18 @@ from .errors import (
     ToolCancelledError,
     ToolNotFoundError,
 )
+from .heartbeat import HeartbeatClient, HeartbeatConfig
+from .logging_config import configure_logging, get_logger
 from .session_context import SessionContext
 from .wire.values import StreamChunk
+from .zero_copy import ZeroCopyRef
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaseAdapter",
+    "HeartbeatClient",
+    "HeartbeatConfig",
     "HostToolError",
     "HostToolNotFoundError",
     "InvalidArgumentsError",
@@ -45,8 +50,11 @@ __all__ = [
     "ToolInfo",
     "ToolMetadata",
     "ToolNotFoundError",
+    "ZeroCopyRef",
     "__version__",
+    "configure_logging",
     "current_context",
+    "get_logger",
     "run_blocking",
     "tool",
 ]

@@ -7,6 +7,9 @@ and the tool thread pool (``runtime.executor``).
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +20,8 @@ from .tools.decorator import ToolMetadata, tool
 from .tools.introspection import MISSING, ParameterInfo, ToolInfo, describe_tool, parse_docstring, type_string
 from .tools.registry import ToolRegistry
 from .tools.validation import bind_arguments
+
+log = logging.getLogger("snakepit.bridge.base_adapter")
 
 __all__ = [
     "MISSING",
@@ -108,15 +113,71 @@ class BaseAdapter:
         """The tool named ``tool_name``; ``ToolNotFoundError`` listing the available tools if none."""
         return self._tool_registry().get(tool_name)
 
-    def register_with_session(self, session_id: str, stub: Any, worker_id: str = "") -> list[str]:
-        """Snakepit compatibility: send ``RegisterTools`` through ``stub``; return the registered names."""
+    @property
+    def session_id(self) -> str | None:
+        """The current call's session id (Snakepit API); ``None`` outside a call."""
+        ctx = self.session_context
+        return ctx.session_id if ctx is not None else None
+
+    def _registration_request(self, session_id: str, worker_id: str) -> tuple[Any, list[Any]]:
         from . import snakepit_bridge_pb2 as pb2
 
+        tools = self.get_tool_registrations()
         request = pb2.RegisterToolsRequest(
-            session_id=session_id, tools=self.get_tool_registrations(), worker_id=worker_id
+            session_id=session_id, tools=tools, worker_id=worker_id or f"python-{id(self)}"
         )
-        response = stub.RegisterTools(request)
-        return list(response.tool_ids.keys()) if response.success else []
+        return request, tools
+
+    def _registered_names(self, response: Any, tools: list[Any], session_id: str) -> list[str]:
+        if response.success:
+            return list(response.tool_ids.keys())
+        if "duplicate_tool" in (response.error_message or ""):
+            return [t.name for t in tools]  # registered before: nothing to do
+        log.error("RegisterTools for session %r failed: %s", session_id, response.error_message)
+        return []
+
+    def register_with_session(self, session_id: str, stub: Any, worker_id: str = "") -> list[str]:
+        """Snakepit API: send ``RegisterTools`` through ``stub`` (sync, future-like or, outside a running
+        loop, async stubs); return the registered tool names ([] on failure, which is logged)."""
+        request, tools = self._registration_request(session_id, worker_id)
+        if not tools:
+            return []
+        try:
+            response = stub.RegisterTools(request)
+            if inspect.isawaitable(response):
+                try:
+                    asyncio.get_running_loop()
+                except RuntimeError:
+                    response = asyncio.run(_awaited(response))
+                else:
+                    raise RuntimeError(
+                        "register_with_session got an async stub inside a running event loop; "
+                        "use await register_with_session_async(...)"
+                    )
+            elif callable(getattr(response, "result", None)):
+                response = response.result()
+            return self._registered_names(response, tools, session_id)
+        except RuntimeError:
+            raise
+        except Exception as exc:
+            log.error("RegisterTools for session %r failed: %s", session_id, exc)
+            return []
+
+    async def register_with_session_async(self, session_id: str, stub: Any, worker_id: str = "") -> list[str]:
+        """``register_with_session`` for async code: awaits aio stubs, runs blocking ones in a thread."""
+        request, tools = self._registration_request(session_id, worker_id)
+        if not tools:
+            return []
+        try:
+            response = stub.RegisterTools(request)
+            if inspect.isawaitable(response):
+                response = await response
+            elif callable(getattr(response, "result", None)):
+                response = await asyncio.to_thread(response.result)
+            return self._registered_names(response, tools, session_id)
+        except Exception as exc:
+            log.error("RegisterTools for session %r failed: %s", session_id, exc)
+            return []
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -143,5 +204,16 @@ class BaseAdapter:
                 CURRENT.reset(token)
 
     def call_tool(self, tool_name: str, **kwargs: Any) -> Any:
-        """Snakepit compatibility: call a tool synchronously by name (no validation, no thread)."""
-        return getattr(self, self.get_tool(tool_name).attribute)(**kwargs)
+        """Snakepit API: call tool (or method) ``tool_name`` synchronously (no validation, no thread);
+        ``AttributeError`` when there is none."""
+        info = self._tool_registry().by_name.get(tool_name)
+        method = getattr(self, info.attribute if info is not None else tool_name, None)
+        if method is None:
+            raise AttributeError(f"Tool '{tool_name}' not found in {type(self).__name__}")
+        if not callable(method):
+            raise TypeError(f"'{tool_name}' is not a callable tool")
+        return method(**kwargs)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable

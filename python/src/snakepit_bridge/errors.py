@@ -91,8 +91,9 @@ class ToolCancelledError(SnakepitError):
     error_type = "CancelledError"
 
 
-class HostToolError(SnakepitError):
-    """A host (Java) tool called through ``SessionContext.call_host_tool`` failed.
+class HostToolError(SnakepitError, RuntimeError):
+    """A host (Java) tool called through ``SessionContext.call_host_tool`` failed (also a ``RuntimeError``,
+    which Snakepit raised).
 
     ``remote_type`` and ``remote_message`` are the error type and message reported by the host.
     """
@@ -116,8 +117,9 @@ class HostToolError(SnakepitError):
         return self.remote_type
 
 
-class HostToolNotFoundError(SnakepitError, LookupError):
-    """The named host tool is not exposed by the host; ``available_tools`` lists those that are."""
+class HostToolNotFoundError(SnakepitError, LookupError, ValueError):
+    """The named host tool is not exposed by the host; ``available_tools`` lists those that are (also a
+    ``ValueError``, which Snakepit raised)."""
 
     error_type = "HostToolNotFoundError"
 

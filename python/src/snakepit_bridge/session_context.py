@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._current import CURRENT as _CURRENT  # noqa: F401  (the old import path of the variable)
@@ -16,7 +17,9 @@ from .telemetry import tracing
 if TYPE_CHECKING:
     from .wire.host import HostClient
 
-__all__ = ["SessionContext", "current_context"]
+__all__ = ["HostTool", "SessionContext", "current_context"]
+
+log = logging.getLogger("snakepit_bridge.session_context")
 
 # Guards the lazily made parts of contexts; held only for a moment, so one lock serves them all.
 _LAZY_LOCK = threading.RLock()
@@ -34,13 +37,23 @@ class SessionContext:
 
     def __init__(
         self,
-        session_id: str = "",
+        session_id: Any = "",
+        snakepit_session_id: str | None = None,
+        request_metadata: Mapping[str, str] | None = None,
         *,
         worker_id: str = "",
         metadata: Mapping[str, str] | None = None,
         tool_name: str = "",
         host: HostClient | None = None,
+        stub: Any = None,
     ) -> None:
+        if not isinstance(session_id, str):  # Snakepit's form: SessionContext(stub, session_id, request_metadata)
+            stub, session_id = session_id, snakepit_session_id or ""
+        if host is None and stub is not None:
+            from .wire.host import HostClient
+
+            host = HostClient.from_stub(stub, worker_id=worker_id)
+        metadata = metadata if metadata is not None else request_metadata
         self.session_id = session_id
         self.worker_id = worker_id
         self.metadata: dict[str, str] = dict(metadata) if metadata else {}
@@ -50,7 +63,7 @@ class SessionContext:
         # Made on first need: most calls are never cancelled and never wait, and a context is made per call.
         self._is_cancelled = False
         self._cancel_event: threading.Event | None = None
-        self._host_tools: dict[str, Callable[..., Any]] | None = None
+        self._host_tools: dict[str, HostTool] | None = None
 
     @classmethod
     def for_call(
@@ -125,25 +138,14 @@ class SessionContext:
         return self._host
 
     @property
-    def host_tools(self) -> dict[str, Callable[..., Any]]:
-        """Host tools exposed to Python, as callables ``proxy(**kwargs)`` (loaded once per context)."""
+    def host_tools(self) -> dict[str, HostTool]:
+        """Host tools exposed to Python: each is callable (``proxy(**kwargs)``) and reads as Snakepit's
+        spec dict (``name``, ``description``, ``parameters``); loaded once per context."""
         with _LAZY_LOCK:
             if self._host_tools is None:
                 specs = self._require_host().list_host_tools(self.session_id)
-                proxies: dict[str, Callable[..., Any]] = {}
-                for spec in specs:
-                    proxies[spec.name] = self._make_proxy(spec.name, spec.description)
-                self._host_tools = proxies
+                self._host_tools = {spec.name: HostTool(self, spec) for spec in specs}
             return dict(self._host_tools)
-
-    def _make_proxy(self, name: str, description: str) -> Callable[..., Any]:
-        def proxy(**kwargs: Any) -> Any:
-            return self._invoke_host_tool(name, kwargs)
-
-        proxy.__name__ = name
-        proxy.__qualname__ = f"host_tools.{name}"
-        proxy.__doc__ = description or f"Host tool {name}."
-        return proxy
 
     def _outgoing_metadata(self) -> dict[str, str]:
         out = {k: v for k, v in self.metadata.items() if k in ("correlation_id", "traceparent", "tracestate")}
@@ -183,18 +185,67 @@ class SessionContext:
         """``call_host_tool`` for async tools (runs the blocking call in a thread)."""
         return await asyncio.to_thread(self.call_host_tool, name, **kwargs)
 
-    # Snakepit aliases.
+    # -- Snakepit names -----------------------------------------------------------------------
+
     @property
-    def elixir_tools(self) -> dict[str, Callable[..., Any]]:
-        """Alias of ``host_tools`` (Snakepit name)."""
-        return self.host_tools
+    def request_metadata(self) -> dict[str, str]:
+        """The request metadata (Snakepit name of ``metadata``)."""
+        return self.metadata
+
+    @property
+    def elixir_tools(self) -> dict[str, HostTool]:
+        """``host_tools`` (Snakepit name); empty, with a warning, when the host cannot list them."""
+        try:
+            return self.host_tools
+        except Exception as exc:
+            log.warning("could not load host tools for session %r: %s", self.session_id, exc)
+            return {}
 
     def call_elixir_tool(self, name: str, **kwargs: Any) -> Any:
-        """Alias of ``call_host_tool`` (Snakepit name)."""
+        """``call_host_tool`` (Snakepit name; its errors are also ``ValueError`` / ``RuntimeError``)."""
         return self.call_host_tool(name, **kwargs)
+
+    def cleanup(self) -> None:
+        """Ask the host to clean the session up (best effort: failures are only logged)."""
+        if self._host is None:
+            return
+        try:
+            self._host.cleanup_session(self.session_id)
+        except Exception as exc:
+            log.debug("session %r cleanup failed (best effort): %s", self.session_id, exc)
+
+    def __enter__(self) -> SessionContext:
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        self.cleanup()
+        return False
 
     def __repr__(self) -> str:
         return (
             f"SessionContext(session_id={self.session_id!r}, worker_id={self.worker_id!r}, "
             f"tool_name={self.tool_name!r}, cancelled={self.cancelled})"
         )
+
+
+class HostTool(dict):
+    """A host tool of a ``SessionContext``: call it with keyword arguments, or read it as Snakepit's
+    spec dict ``{"name", "description", "parameters"}`` (``parameters``: name -> type, description, required)."""
+
+    def __init__(self, context: SessionContext, spec: Any) -> None:
+        super().__init__(
+            name=spec.name,
+            description=spec.description,
+            parameters={
+                p.name: {"type": p.type, "description": p.description, "required": p.required} for p in spec.parameters
+            },
+        )
+        self._context = context
+        self.__name__ = spec.name
+        self.__doc__ = spec.description or f"Host tool {spec.name}."
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self._context._invoke_host_tool(self["name"], kwargs)
+
+    def __repr__(self) -> str:
+        return f"HostTool({dict.__repr__(self)})"

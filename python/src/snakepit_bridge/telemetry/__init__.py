@@ -30,23 +30,47 @@ host parses (the worker uses it when the host sets ``SNAKEPIT_LOG_FORMAT=json``)
 
 from __future__ import annotations
 
+from .correlation import (
+    CORRELATION_HEADER,
+    correlation_filter,
+    get_correlation_id,
+    new_correlation_id,
+    outgoing_metadata,
+    reset_correlation_id,
+    set_correlation_id,
+)
 from .events import DROPPED_EVENT, dropped_count, emit, serve_stream, shutdown, span
 from .logs import LOG_MARKER, PLAIN_FORMAT, CallContextFilter, JsonLogFormatter, log_formatter
+from .manager import get_backend, is_enabled, set_backend
+from .otel import get_tracer, otel_span, setup_tracing
 from .tracing import ActiveSpan, host_tool_span, inject_current, start_tool_span
 
 __all__ = [
+    "CORRELATION_HEADER",
     "DROPPED_EVENT",
     "LOG_MARKER",
     "PLAIN_FORMAT",
     "ActiveSpan",
     "CallContextFilter",
     "JsonLogFormatter",
+    "correlation_filter",
     "dropped_count",
     "emit",
+    "get_backend",
+    "get_correlation_id",
+    "get_tracer",
     "host_tool_span",
     "inject_current",
+    "is_enabled",
     "log_formatter",
+    "new_correlation_id",
+    "otel_span",
+    "outgoing_metadata",
+    "reset_correlation_id",
     "serve_stream",
+    "set_backend",
+    "set_correlation_id",
+    "setup_tracing",
     "shutdown",
     "span",
     "start_tool_span",

@@ -18,6 +18,7 @@ from typing import Any
 
 from .._current import CURRENT
 from . import tracing
+from .correlation import _EXPLICIT as _EXPLICIT_CORRELATION
 
 __all__ = ["DROPPED_EVENT", "dropped_count", "emit", "serve_stream", "shutdown", "span"]
 
@@ -228,8 +229,28 @@ def _buffer_capacity() -> int:
 _BUFFER = _EventBuffer(_buffer_capacity())
 
 
-def _current_call() -> Any:
-    return CURRENT.get()
+DEFAULT_BACKEND: Any = object()
+"""Marks the built-in backend: events go to ``_BUFFER`` and on to the host."""
+
+_backend: Any = DEFAULT_BACKEND
+
+
+def set_custom_backend(backend: Any) -> None:
+    """Route events to ``backend`` (``None``: drop them; ``DEFAULT_BACKEND``: the host)."""
+    global _backend
+    _backend = backend
+
+
+def custom_backend() -> Any:
+    return _backend
+
+
+def _correlation_id() -> str:
+    explicit = _EXPLICIT_CORRELATION.get()
+    if explicit is not None:
+        return explicit
+    call = CURRENT.get()
+    return call.correlation_id if call is not None else ""
 
 
 def emit(
@@ -252,12 +273,17 @@ def emit(
         raise TypeError(f"telemetry event name must be a str, got {type(name).__name__}")
     if not name:
         raise ValueError("telemetry event name must not be empty")
+    if correlation_id is None:
+        correlation_id = _correlation_id()
+    backend = _backend
+    if backend is not DEFAULT_BACKEND:
+        if backend is None:
+            return False
+        backend.emit(name, dict(measurements or {}), dict(metadata) if metadata else None, correlation_id)
+        return True
     buffer = _BUFFER
     if not buffer.accepts(name):
         return False
-    if correlation_id is None:
-        call = _current_call()
-        correlation_id = call.correlation_id if call is not None else ""
     return buffer.offer(_Event(name, measurements or {}, metadata, correlation_id, time.time_ns()))
 
 

@@ -21,6 +21,8 @@ class ToolMetadata:
     required_variables: tuple[str, ...] = ()
     name: str | None = None
     run_in_thread: bool = True
+    parameters: tuple[dict[str, Any], ...] = ()
+    """Snakepit's field (parameter dicts given by hand); parameters are derived from the signature here."""
 
 
 _TOOL_OPTIONS = ("description", "supports_streaming", "required_variables", "name", "run_in_thread")

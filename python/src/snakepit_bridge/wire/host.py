@@ -47,6 +47,19 @@ class HostClient:
         self._stub = pb2_grpc.BridgeServiceStub(self._channel)
         self._closed = threading.Event()
 
+    @classmethod
+    def from_stub(cls, stub: Any, *, token: str | None = None, worker_id: str = "") -> HostClient:
+        """A client over an existing stub (Snakepit's ``SessionContext(stub, session_id)``); ``close()``
+        leaves the stub's channel alone."""
+        client = cls.__new__(cls)
+        client.address = ""
+        client.worker_id = worker_id
+        client._token = token
+        client._channel = None
+        client._stub = stub
+        client._closed = threading.Event()
+        return client
+
     @property
     def stub(self) -> pb2_grpc.BridgeServiceStub:
         """The raw synchronous stub (Snakepit adapters sometimes use it directly)."""
@@ -93,11 +106,17 @@ class HostClient:
         request.client_time.GetCurrentTime()
         return self._stub.Heartbeat(request, timeout=timeout, metadata=self.call_metadata())
 
+    def cleanup_session(self, session_id: str, timeout: float = 5.0) -> Any:
+        """``CleanupSession`` for ``session_id``."""
+        request = pb2.CleanupSessionRequest(session_id=session_id)
+        return self._stub.CleanupSession(request, timeout=timeout, metadata=self.call_metadata())
+
     def close(self) -> None:
         """Close the channel (idempotent)."""
         if not self._closed.is_set():
             self._closed.set()
-            self._channel.close()
+            if self._channel is not None:
+                self._channel.close()
 
     # -- host tools --------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from .._graceful import graceful_default
 from ..errors import InvalidArgumentsError, SerializationError
 
 __all__ = [
@@ -67,12 +68,17 @@ def _json_default(obj: Any) -> Any:
         if hasattr(obj, "item"):
             return obj.item()
     if hasattr(obj, "model_dump") and callable(obj.model_dump):  # pydantic v2
-        return obj.model_dump(mode="json")
-    raise TypeError(f"Object of type {type(obj).__qualname__} is not JSON serializable")
+        try:
+            return obj.model_dump(mode="json")
+        except TypeError:  # a model_dump() that takes no mode (Snakepit's duck-typed models)
+            pass
+    # Snakepit's graceful chain: to_dict(), _asdict(), tolist() (size-guarded), isoformat(), else a marker.
+    return graceful_default(obj)
 
 
 # One encoder for every call: json.dumps builds a new one per call when given options.
-_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False, separators=(",", ":"))
+# NaN and the infinities are written as the bare tokens NaN / Infinity / -Infinity (the host reads them as doubles).
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=True, separators=(",", ":"))
 
 
 def to_json(value: Any) -> str:

@@ -129,6 +129,7 @@ def run(args: argparse.Namespace, worker_id: str) -> int:
             exc,
         )
 
+    lifecycle.warn_if_not_thread_safe(adapter, args.adapter)
     try:
         return asyncio.run(_serve(args, adapter, host_client, worker_id, max_bytes))
     finally:

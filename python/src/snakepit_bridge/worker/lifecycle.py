@@ -36,6 +36,7 @@ __all__ = [
     "maybe_await",
     "parser",
     "request_stop",
+    "warn_if_not_thread_safe",
     "watch_parent",
     "write_ready_file",
 ]
@@ -159,6 +160,40 @@ def load_adapter(spec: str) -> Any:
     cls = adapter_class(spec)
     preload_adapter(cls)
     return cls()
+
+
+def warn_if_not_thread_safe(adapter: Any, spec: str) -> bool:
+    """Warn, once per pool start, when the host runs several calls at once in this worker
+    (``SNAKEPIT_WORKER_CONCURRENCY > 1``) and the adapter does not declare ``__thread_safe__ = True``.
+
+    The first worker of a pool to get here writes a marker next to its ready file, so a pool of N
+    workers logs one warning, not N. Returns whether this worker warned.
+    """
+    try:
+        concurrency = int(os.environ.get("SNAKEPIT_WORKER_CONCURRENCY", "1"))
+    except ValueError:
+        return False
+    if concurrency <= 1 or getattr(type(adapter), "__thread_safe__", False) is True:
+        return False
+    ready_file = os.environ.get("SNAKEPIT_READY_FILE")
+    if ready_file:
+        marker = os.path.join(os.path.dirname(os.path.abspath(ready_file)), "thread-safety-warned")
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # cannot tell: warn
+    log.warning(
+        "adapter %s is not declared thread safe, but the pool runs up to %d calls at once in each worker "
+        "(workerConcurrency=%d), all in one adapter instance. Once its shared state is safe for that, declare it "
+        "with __thread_safe__ = True (or subclass snakepit_bridge.base_adapter_threaded.ThreadSafeAdapter); "
+        "otherwise use workerConcurrency(1).",
+        spec,
+        concurrency,
+        concurrency,
+    )
+    return True
 
 
 async def maybe_await(value: Any) -> Any:

@@ -1,6 +1,7 @@
 package dev.snakepit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,8 @@ public final class SnakepitJson {
       .addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      // Python's json writes NaN, Infinity and -Infinity as bare tokens: they are doubles, not errors.
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .build();
 
   private SnakepitJson() {}

@@ -3,7 +3,7 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class BinaryIntegrationTest {
   private static final int SIXTEEN_MIB = 16 * 1024 * 1024;
   private static Snakepit pit;

@@ -3,9 +3,9 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link CallInterceptor}s see every call in both directions and can add request metadata. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class CallInterceptorIntegrationTest {
   private static final Duration BOUND = Duration.ofSeconds(10);
 

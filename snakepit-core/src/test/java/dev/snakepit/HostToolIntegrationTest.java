@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.io.IOException;
 import java.time.Duration;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Host tools called from real Python workers: specs, arguments, bytes, errors, sessions, timeouts. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class HostToolIntegrationTest {
   private static final String ADAPTER = "snakepit_test_adapters.host_tools.HostToolTestAdapter";
   private static final CountDownLatch SLOW_HANDLER_INTERRUPTED = new CountDownLatch(1);

@@ -3,11 +3,11 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.PoolHolder;
 import dev.snakepit.testing.Gate;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Crashes, hangs, stuck calls, recycling, the breaker and orphans, with real worker processes. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class LifecycleIntegrationTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
 

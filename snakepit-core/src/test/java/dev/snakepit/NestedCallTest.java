@@ -3,7 +3,7 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.time.Duration;
 import java.util.Map;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Java -> Python tool -> Java host tool -> another Python tool: succeeds when a second worker is
  * free, and ends with a typed error within the outer budget when none is.
  */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class NestedCallTest {
   private static final Duration OUTER_BUDGET = Duration.ofSeconds(2);
   /** Long enough that the nested call's head start (a fifth) absorbs scheduling delays on a loaded machine. */

@@ -3,7 +3,7 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Managed environments built for real (python -m venv + pip; the bundled wheel brings grpcio and protobuf). */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class PythonEnvironmentIntegrationTest {
   @TempDir
   Path cache;

@@ -3,10 +3,10 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.Gate;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class SessionIntegrationTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
 

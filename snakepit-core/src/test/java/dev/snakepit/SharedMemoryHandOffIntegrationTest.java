@@ -3,7 +3,7 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Large bytes go through /dev/shm files (docs/worker-contract.md): same bytes, files reused, nothing left behind. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class SharedMemoryHandOffIntegrationTest {
   private static final Path SHM = Path.of("/dev/shm");
 

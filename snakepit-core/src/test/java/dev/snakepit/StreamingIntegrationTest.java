@@ -3,9 +3,9 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class StreamingIntegrationTest {
   private static Snakepit pit;
 

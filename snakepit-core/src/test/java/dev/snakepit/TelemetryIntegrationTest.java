@@ -3,9 +3,9 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Events emitted by Python tools ({@code snakepit_bridge.telemetry}) reach {@link PoolEventListener#telemetry}. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class TelemetryIntegrationTest {
   private static final Duration BOUND = Duration.ofSeconds(10);
 

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.testing.CapturedStderr;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ import org.slf4j.event.Level;
  * Python logging records and raw output lines reach SLF4J (slf4j-simple at WARN in these tests,
  * writing to System.err) with the worker id and correlation id, at a level the pool controls.
  */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class WorkerLogForwardingIntegrationTest {
   private static final String LOGGER = "python.snakepit_test_adapters.observed";
   private static final Duration BOUND = Duration.ofSeconds(10);

@@ -8,10 +8,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.snakepit.CallOptions;
 import dev.snakepit.Snakepit;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,19 +42,21 @@ class ForwardedWorkerLogsTest {
   }
 
   private ILoggingEvent awaitRecord(String message) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
+    var found = new ILoggingEvent[1];
+    Waiting.require("a forwarded record containing '" + message + "'", Duration.ofSeconds(10), () -> {
       synchronized (appender.list) {
         for (var event : appender.list) {
           if (event.getFormattedMessage().contains(message)) {
-            return event;
+            found[0] = event;
+            return true;
           }
         }
+        return false;
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-    }
-    throw new AssertionError("no forwarded record containing '" + message + "' in " + appender.list);
+    }, () -> "records: " + appender.list);
+    return found[0];
   }
+
 
   @Test
   void aWarningCarriesTheWorkerPoolToolAndCorrelationIdInTheMdc(Snakepit pit) {

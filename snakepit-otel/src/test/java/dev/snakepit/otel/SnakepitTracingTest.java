@@ -24,12 +24,11 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.snakepit.testsupport.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,14 +75,9 @@ class SnakepitTracingTest {
   }
 
   private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what + "; Java spans: " + SPANS.getFinishedSpanItems());
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-    }
+    Waiting.require(what, Duration.ofSeconds(10), condition, () -> "Java spans: " + SPANS.getFinishedSpanItems());
   }
+
 
   private static SpanData javaSpan(String name) {
     return SPANS.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).findFirst()

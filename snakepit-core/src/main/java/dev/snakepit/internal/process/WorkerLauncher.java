@@ -117,6 +117,8 @@ public final class WorkerLauncher implements AutoCloseable {
     env.put("SNAKEPIT_PARENT_WATCH", "stdin");
     env.put("SNAKEPIT_MAX_MESSAGE_BYTES", Integer.toString(config.maxMessageSize()));
     env.put("SNAKEPIT_SHUTDOWN_GRACE_MS", Long.toString(config.shutdownGrace().toMillis()));
+    // The worker warns (once per pool) when calls share an adapter that is not declared thread safe.
+    env.put("SNAKEPIT_WORKER_CONCURRENCY", Integer.toString(config.workerConcurrency()));
     env.put("SNAKEPIT_HEARTBEAT_CONFIG", heartbeat.toJson());
     env.put("PYTHONUNBUFFERED", "1");
     THREAD_COUNT_VARIABLES.forEach(name -> env.put(name, "1"));

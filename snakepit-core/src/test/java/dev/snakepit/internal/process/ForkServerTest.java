@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.telemetry.WorkerOutput;
-import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testsupport.LeakCheck;
 import dev.snakepit.testing.TestPools;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fork server against a real template process: fork, output, exit codes, crash and restart. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(LeakCheck.class)
 class ForkServerTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
   private static final String SHOWCASE = SnakepitConfig.SHOWCASE_ADAPTER;

@@ -10,7 +10,7 @@ import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.ToolResponse;
 import dev.snakepit.internal.transport.WorkerTransport;
 import dev.snakepit.internal.transport.grpc.RemoteChannels;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.WorkerCrashedException;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

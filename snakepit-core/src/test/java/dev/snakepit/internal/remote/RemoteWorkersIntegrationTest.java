@@ -8,7 +8,7 @@ import dev.snakepit.internal.NamedThreadFactory;
 import dev.snakepit.internal.remote.RemoteMembership.RemoteWorker;
 import dev.snakepit.internal.transport.ToolRequest;
 import dev.snakepit.internal.transport.grpc.RemoteChannels;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

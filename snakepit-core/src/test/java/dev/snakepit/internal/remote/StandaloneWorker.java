@@ -1,7 +1,7 @@
 package dev.snakepit.internal.remote;
 
 import dev.snakepit.RemoteWorkers.HostPort;
-import dev.snakepit.testing.Waiting;
+import dev.snakepit.testsupport.Waiting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

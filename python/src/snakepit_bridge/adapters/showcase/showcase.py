@@ -1,5 +1,6 @@
 """``ShowcaseAdapter``: one tool per feature of the bridge (results, bytes, streaming, errors,
-cancellation, sessions, host tools). Used by the demos and the tests."""
+cancellation, sessions, host tools), plus Snakepit's showcase tool set (``snakepit_tools``,
+``ml_tools``). Used by the demos and the tests."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
-import grpc
-from google import protobuf
-
 from snakepit_bridge import BaseAdapter, SessionContext, current_context, tool
+
+from .ml_tools import MLWorkflowTools
+from .snakepit_tools import SnakepitShowcaseTools
 
 __all__ = ["ShowcaseAdapter", "ShowcaseError"]
 
@@ -46,8 +47,14 @@ class ShowcaseError(Exception):
     """The custom error raised by ``fail`` for a type outside the builtin whitelist."""
 
 
-class ShowcaseAdapter(BaseAdapter):
-    """Demonstrates every kind of tool the bridge supports."""
+ShowcaseError.__module__ = "snakepit_bridge.adapters.showcase"  # its public path (error JSON "type")
+
+
+class ShowcaseAdapter(SnakepitShowcaseTools, MLWorkflowTools, BaseAdapter):
+    """Demonstrates every kind of tool the bridge supports (where a Snakepit showcase tool has the
+    same name as one of ours, ours is kept)."""
+
+    __thread_safe__ = True  # shared state is guarded by self._lock
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +105,9 @@ class ShowcaseAdapter(BaseAdapter):
     @tool(description="Describe this adapter and worker: versions, tools, counters")
     def adapter_info(self) -> dict[str, Any]:
         """Describe the adapter, the worker process and its counters."""
+        import grpc
+        from google import protobuf
+
         ctx = current_context()
         with self._lock:
             counters = dict(self._counters)
