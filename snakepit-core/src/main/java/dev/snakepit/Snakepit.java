@@ -38,16 +38,44 @@ public final class Snakepit implements AutoCloseable {
    * Starts a pool: the host callback server, then every worker concurrently. Returns once all
    * workers answer Ping.
    *
+   * <p>Before that, the Python side is resolved: a {@link SnakepitConfig#pythonEnvironment() managed
+   * environment} is prepared, and when the interpreter lacks this version of {@code snakepit_bridge},
+   * the copy bundled in the jar is put on the workers' PYTHONPATH.
+   *
    * @throws StartupFailedException when a worker exits or misses the start-up timeout (its message
-   *     carries the tail of the worker's stderr, e.g. the traceback of an adapter that failed to import)
+   *     carries the tail of the worker's stderr, e.g. the traceback of an adapter that failed to import),
+   *     or when the managed environment cannot be built (with the installer's output)
    */
   public static Snakepit start(SnakepitConfig config) {
-    return new Snakepit(config);
+    return new Snakepit(dev.snakepit.internal.python.PythonSetup.prepare(config));
   }
 
   /** Whether {@link #start} has returned this pool (host tool handlers may use it from then on). */
   boolean isStarted() {
     return started;
+  }
+
+  // ---- managed Python environments: PythonEnvironment delegates here (the facade is the one public
+  // class that reaches the internals) ----
+
+  static java.nio.file.Path defaultEnvironmentCache() {
+    return dev.snakepit.internal.python.CacheDirectory.root().resolve("envs");
+  }
+
+  static java.nio.file.Path environmentDirectory(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.directory(environment);
+  }
+
+  static boolean environmentReady(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.isReady(environmentDirectory(environment));
+  }
+
+  static java.nio.file.Path prepareEnvironment(PythonEnvironment environment) {
+    return dev.snakepit.internal.python.EnvironmentBuilder.prepare(environment);
+  }
+
+  static SnakepitConfig resolvePython(SnakepitConfig config) {
+    return dev.snakepit.internal.python.PythonSetup.prepare(config);
   }
 
   /** Starts a pool with the default config (the showcase adapter, 2 workers). */

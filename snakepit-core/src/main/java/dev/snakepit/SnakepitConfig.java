@@ -73,6 +73,7 @@ public final class SnakepitConfig {
   private final List<CallInterceptor> callInterceptors;
   private final boolean forwardWorkerOutput;
   private final org.slf4j.event.Level workerLogLevel;
+  private final PythonEnvironment pythonEnvironment;
   private final RemoteWorkers remoteWorkers;
   private final StartMode startMode;
   private final Transport transport;
@@ -115,6 +116,7 @@ public final class SnakepitConfig {
     this.callInterceptors = List.copyOf(b.callInterceptors);
     this.forwardWorkerOutput = b.forwardWorkerOutput;
     this.workerLogLevel = b.workerLogLevel;
+    this.pythonEnvironment = b.pythonEnvironment;
     this.remoteWorkers = b.remoteWorkers;
     this.startMode = b.startMode;
     this.transport = b.transport;
@@ -176,6 +178,7 @@ public final class SnakepitConfig {
     b.callInterceptors.addAll(callInterceptors);
     b.forwardWorkerOutput = forwardWorkerOutput;
     b.workerLogLevel = workerLogLevel;
+    b.pythonEnvironment = pythonEnvironment;
     b.remoteWorkers = remoteWorkers;
     b.startMode = startMode;
     b.transport = transport;
@@ -362,6 +365,14 @@ public final class SnakepitConfig {
     return workerLogLevel;
   }
 
+  /**
+   * The managed environment the workers run in, or null. When set, {@link Snakepit#start} prepares it
+   * (creating it on first use) and runs the workers with its interpreter instead of {@link #python()}.
+   */
+  public PythonEnvironment pythonEnvironment() {
+    return pythonEnvironment;
+  }
+
   /** The remote (standalone) workers the pool uses instead of starting local ones, if configured. */
   public java.util.Optional<RemoteWorkers> remoteWorkers() {
     return java.util.Optional.ofNullable(remoteWorkers);
@@ -466,6 +477,7 @@ public final class SnakepitConfig {
     private final List<String> preloadModules = new ArrayList<>();
     private int startupConcurrency;
     private final Map<String, HostTool> hostTools = new LinkedHashMap<>();
+    private PythonEnvironment pythonEnvironment;
 
     private Builder() {}
 
@@ -741,6 +753,15 @@ public final class SnakepitConfig {
      */
     public Builder workerLogLevel(org.slf4j.event.Level level) {
       this.workerLogLevel = Objects.requireNonNull(level, "workerLogLevel");
+      return this;
+    }
+
+    /**
+     * Runs the workers in this managed environment (created on first use, then reused): its
+     * interpreter replaces {@link #python(Path)}, and its requirements are installed in it.
+     */
+    public Builder pythonEnvironment(PythonEnvironment environment) {
+      this.pythonEnvironment = Objects.requireNonNull(environment, "pythonEnvironment");
       return this;
     }
 

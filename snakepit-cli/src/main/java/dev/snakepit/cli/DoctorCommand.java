@@ -107,6 +107,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     checkJava();
     checkSharedMemory(java.nio.file.Path.of("/dev/shm"));
+    config = checkEnvironment(config);
     var report = checkPython(config);
     if (report.isPresent()) {
       checkPackages(report.get(), config);
@@ -165,6 +166,33 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
+  /** The managed environment (built if missing) and the bundled snakepit_bridge; returns the config the workers run with. */
+  private SnakepitConfig checkEnvironment(SnakepitConfig config) {
+    var environment = config.pythonEnvironment();
+    long start = System.nanoTime();
+    SnakepitConfig resolved;
+    try {
+      resolved = dev.snakepit.PythonEnvironment.resolve(config);
+    } catch (SnakepitException e) {
+      failed("environment", firstLine(e.getMessage()), "Fix the requirement the installer names below, then run doctor again.");
+      if (e instanceof dev.snakepit.StartupFailedException failure) {
+        tail(failure.stderrTail());
+      }
+      return config;
+    }
+    if (environment != null) {
+      var took = System.nanoTime() - start;
+      ok("environment", environment.directory() + term.dim(" (" + String.join(", ", environment.requirements())
+          + (environment.requirementsFile() != null ? " -r " + environment.requirementsFile() : "") + "; ready after "
+          + DemoCommand.millis(took) + ")"));
+    }
+    if (resolved.pythonPath().size() > config.pythonPath().size()) {
+      ok("bundled bridge", "snakepit_bridge from the jar, at " + resolved.pythonPath().getLast()
+          + term.dim(" (the interpreter has no snakepit-bridge of this version)"));
+    }
+    return resolved;
+  }
+
   private Optional<JsonNode> checkPython(SnakepitConfig config) {
     var configured = config.python();
     var resolved = resolveExecutable(configured);
@@ -210,7 +238,8 @@ final class DoctorCommand implements Callable<Integer> {
       var module = report.path("modules").path(key);
       if (!module.path("ok").asBoolean()) {
         failed(key, "not importable: " + module.path("error").asText(),
-            "Install the worker's dependencies into this interpreter: pip install -e python/ (from the repo root).");
+            "Install the worker's dependencies into this interpreter: pip install -e python/ (from the repo root),"
+                + " or let Snakepit manage an environment: --requirements SPEC (snakepit.python.requirements in Spring Boot).");
         continue;
       }
       var version = module.path("version").asText();

@@ -32,6 +32,15 @@ final class PoolOptions {
       description = "Add a directory to the workers' PYTHONPATH (repeatable, or several joined by the path separator).")
   List<String> pythonPath = new ArrayList<>();
 
+  @Option(names = "--requirements", paramLabel = "SPEC", split = ",",
+      description = "Run the workers in a managed environment with these requirements (pip syntax; repeatable or comma-separated),"
+          + " created once under ~/.cache/snakepit/envs; --python is then its base interpreter.")
+  List<String> requirements = new ArrayList<>();
+
+  @Option(names = "--requirement-file", paramLabel = "FILE",
+      description = "Like --requirements, from a pip requirements file.")
+  Path requirementFile;
+
   @Option(names = "--startup-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "How long a worker may take to start (default: 30s).")
   Duration startupTimeout;
@@ -82,6 +91,16 @@ final class PoolOptions {
       var builder = SnakepitConfig.builder().poolName(poolName).workers(workers).adapter(adapter);
       if (python != null) {
         builder.python(python);
+      }
+      if (!requirements.isEmpty() || requirementFile != null) {
+        var environment = dev.snakepit.PythonEnvironment.builder().requirements(requirements);
+        if (requirementFile != null) {
+          environment.requirementsFile(requirementFile);
+        }
+        if (python != null) {
+          environment.baseInterpreter(python);
+        }
+        builder.pythonEnvironment(environment.build());
       }
       if (workerScript != null) {
         builder.workerScript(workerScript);

@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  * are handed off through it ({@link SharedMemory}).
  */
 public final class GrpcTransportFactory implements TransportFactory {
+  static {
+    NettyProperties.apply();
+  }
+
   /** Worker environment: the directory for shared-memory hand-off (our worker only). */
   public static final String SHM_DIR_ENV = "SNAKEPIT_SHM_DIR";
 

@@ -62,6 +62,10 @@ import org.slf4j.LoggerFactory;
  * tool registration and host tools. Listens on loopback only, and must be up before any worker starts.
  */
 public final class HostBridgeServer implements AutoCloseable {
+  static {
+    NettyProperties.apply();
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(HostBridgeServer.class);
 
   private final Server server;

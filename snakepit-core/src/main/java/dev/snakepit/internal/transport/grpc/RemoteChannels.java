@@ -40,6 +40,10 @@ import java.util.concurrent.TimeUnit;
  * capacity from its trailers. One event loop group for all, stopped by {@link #close()}.
  */
 public final class RemoteChannels implements AutoCloseable {
+  static {
+    NettyProperties.apply();
+  }
+
   /** Ping trailer: the worker's incarnation id (standalone worker). */
   static final Metadata.Key<String> INCARNATION =
       Metadata.Key.of("x-snakepit-incarnation", Metadata.ASCII_STRING_MARSHALLER);

@@ -1,0 +1,1 @@
+"""The example's Python side: a scikit-learn classifier served as Snakepit tools."""
