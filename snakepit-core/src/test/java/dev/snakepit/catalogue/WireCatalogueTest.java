@@ -5,6 +5,7 @@ import static dev.snakepit.catalogue.Catalogue.servesNextCall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.snakepit.Snakepit;
+import dev.snakepit.Transport;
 import dev.snakepit.testsupport.LeakCheck;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -52,7 +53,8 @@ class WireCatalogueTest {
 
   @BeforeAll
   static void startPool() {
-    pit = Snakepit.start(Catalogue.hostilePool().maxMessageSize(LIMIT).build());
+    // These cases attack the gRPC worker port and the host's gRPC callback server, so the pool uses gRPC.
+    pit = Snakepit.start(Catalogue.hostilePool().transport(Transport.GRPC).maxMessageSize(LIMIT).build());
     long pid = pit.workerPids().getFirst();
     var env = Procfs.environment(pid);
     token = env.get("SNAKEPIT_AUTH_TOKEN");

