@@ -242,7 +242,7 @@ class LifecycleIntegrationTest {
 
       child.destroyForcibly().waitFor();
 
-      Waiting.require("the orphaned workers to exit", Duration.ofSeconds(3), () -> pids.stream().noneMatch(LifecycleIntegrationTest::alive));
+      Waiting.require("the orphaned workers to exit", Duration.ofSeconds(10), () -> pids.stream().noneMatch(LifecycleIntegrationTest::alive));
       // The killed JVM could not delete its run directory; the next pool to start reaps it.
       var childRunDirectory = "snakepit-test-" + child.pid() + "-";
       assertThat(runDirectoriesStartingWith(childRunDirectory)).isNotEmpty();

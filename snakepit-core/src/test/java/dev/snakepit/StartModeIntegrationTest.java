@@ -163,7 +163,8 @@ class StartModeIntegrationTest {
 
       child.destroyForcibly().waitFor();
 
-      Waiting.require("the orphaned workers (and template) to exit", Duration.ofSeconds(3),
+      // Workers exit within ~2 s of the JVM dying (pdeathsig, parent watch); the bound leaves room for a loaded CI machine.
+      Waiting.require("the orphaned workers (and template) to exit", Duration.ofSeconds(10),
           () -> pids.stream().noneMatch(StartModeIntegrationTest::alive));
     } finally {
       child.destroyForcibly();
