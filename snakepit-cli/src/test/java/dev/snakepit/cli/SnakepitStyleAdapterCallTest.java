@@ -17,7 +17,9 @@ class SnakepitStyleAdapterCallTest {
   private static Cli.Run call(String... args) {
     var command = new ArrayList<>(List.of("call"));
     command.addAll(List.of(args));
-    command.addAll(List.of("--adapter", "snakepit_style_cli.HandlerStyleAdapter", "--pythonpath", PYTHONPATH, "--compact"));
+    command.addAll(List.of("--adapter", "snakepit_style_cli.HandlerStyleAdapter", "--pythonpath", PYTHONPATH, "--compact",
+        // gRPC: the lane does not yet list tools an adapter serves through an execute_tool override (open in #10).
+        "--transport", "grpc"));
     return Cli.run(command.toArray(String[]::new));
   }
 
