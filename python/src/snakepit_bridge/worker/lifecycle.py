@@ -96,11 +96,16 @@ def configure_logging(worker_id: str) -> None:
 
 
 def enable_crash_dumps() -> None:
-    """Print the Python stacks on stderr when the process crashes (segfault, abort) and on SIGUSR2."""
+    """Print Python stacks on stderr: the crashing thread's on a fatal signal, every thread's on SIGUSR2.
+
+    A crash dumps only the crashing thread so that its frames stay inside the few lines of stderr the
+    host keeps for the crash report; with every thread (ten or more in a forked worker) the tool's
+    frame scrolled out of that tail. SIGUSR2, sent to look at a stuck worker, still shows them all.
+    """
     if sys.stderr is None:
         return
     with contextlib.suppress(ValueError, OSError, AttributeError, RuntimeError):
-        faulthandler.enable(file=sys.stderr, all_threads=True)
+        faulthandler.enable(file=sys.stderr, all_threads=False)
         if STACK_DUMP_SIGNAL is not None:
             faulthandler.register(STACK_DUMP_SIGNAL, file=sys.stderr, all_threads=True, chain=False)
 
