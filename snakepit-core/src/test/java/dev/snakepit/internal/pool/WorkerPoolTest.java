@@ -285,4 +285,50 @@ class WorkerPoolTest {
     assertThatThrownBy(() -> pool.executeSync("late", Map.of(), CallOptions.defaults())).isInstanceOf(PoolClosedException.class);
     pool.close();
   }
+
+  @Test
+  void aCancelledQueuedCallNoLongerCountsAsQueuedNorHoldsAPlace() {
+    start(b -> b.workers(1).queueCapacity(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    pool.execute("running", Map.of(), CallOptions.defaults());
+    pool.execute("given-up", Map.of(), CallOptions.defaults()).cancel(true);
+    assertThat(pool.stats().queued()).isZero();
+    var live = pool.execute("live", Map.of(), CallOptions.defaults());
+    assertThat(live).isNotDone();
+    transport.result = "4";
+    transport.calls.getFirst().complete(Fakes.ok("1"));
+    assertThat(live.join().asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void noSessionOpensOnAClosedPool() {
+    start(b -> b.workers(1));
+    pool.close();
+    assertThatThrownBy(() -> pool.openSession("late", Map.of())).isInstanceOfSatisfying(PoolClosedException.class,
+        e -> assertThat(e.getMessage()).contains("closed").contains("'late'"));
+    assertThat(pool.stats().sessions()).isZero();
+    assertThatThrownBy(() -> pool.executeSync("add", Map.of(), CallOptions.defaults().withSessionId("late")))
+        .isInstanceOfSatisfying(PoolClosedException.class, e -> assertThat(e.getMessage()).contains("'add'"));
+  }
+
+  @Test
+  void anAsyncCallAfterCloseFailsItsFutureEvenThoughTheCallbackExecutorIsShutDown() {
+    // Like the real callback executor: it refuses work once the pool released its resources.
+    var shutDown = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.Executor callbacks = task -> {
+      if (shutDown.get()) {
+        throw new java.util.concurrent.RejectedExecutionException("shut down");
+      }
+      task.run();
+    };
+    var config = SnakepitConfig.builder().poolName("unit").workers(1).shutdownGrace(Duration.ZERO).build();
+    pool = WorkerPool.start(new WorkerPool.Parts(config, clock, clock, callbacks, () -> 0.5, starter,
+        new SessionStore(config.maxSessions(), clock), new ToolCatalog(), new HostToolRegistry(List.of(), config.callTimeout()),
+        new CallInstrumentation(List.of(), List.of()), false, List.of(() -> shutDown.set(true))));
+    pool.close();
+    var late = pool.executeAsync("add", Map.of(), CallOptions.defaults());
+    assertThat(late).isCompletedExceptionally();
+    assertThatThrownBy(late::join).cause().isInstanceOf(PoolClosedException.class).hasMessageContaining("'add'");
+  }
 }
