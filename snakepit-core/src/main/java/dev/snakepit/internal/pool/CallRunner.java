@@ -289,7 +289,7 @@ final class CallRunner {
             throw mapped;
           }
           worker.process.awaitPumps();
-          throw CallErrors.crashed(toolName, worker.id, code, worker.process.stderrTail());
+          throw CallErrors.crashed(toolName, worker.id, code, worker.process.stderrTail(), worker.process.oomKillEvidence());
         });
   }
 

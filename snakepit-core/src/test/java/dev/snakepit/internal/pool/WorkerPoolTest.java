@@ -40,6 +40,7 @@ class WorkerPoolTest {
   private final List<Started> started = new CopyOnWriteArrayList<>();
   private final AtomicInteger failNextStarts = new AtomicInteger();
   private final List<String> events = new CopyOnWriteArrayList<>();
+  private final List<String> recycledStacks = new CopyOnWriteArrayList<>();
   private WorkerPool pool;
 
   private record Started(String id, Fakes.Process process, Fakes.Transport transport) {}
@@ -78,6 +79,7 @@ class WorkerPoolTest {
 
     @Override
     public void workerRecycled(WorkerRecycled event) {
+      recycledStacks.add(String.valueOf(event.pythonStacks()));
       events.add("recycled " + event.workerId() + ": " + event.reason());
     }
 
@@ -330,5 +332,69 @@ class WorkerPoolTest {
     var late = pool.executeAsync("add", Map.of(), CallOptions.defaults());
     assertThat(late).isCompletedExceptionally();
     assertThatThrownBy(late::join).cause().isInstanceOf(PoolClosedException.class).hasMessageContaining("'add'");
+  }
+
+  @Test
+  void aStuckWorkerIsAskedForItsPythonStacksBeforeItIsRecycled() {
+    start(b -> b.workers(1).stuckCallGrace(Duration.ofSeconds(1)));
+    var transport = transportOf(0);
+    var process = started.getFirst().process();
+    process.stacks = "Thread 0x1 (most recent call first):\n  File \"t.py\", line 3 in stuck";
+    transport.result = null;
+    pool.execute("stuck", Map.of(), CallOptions.defaults()).cancel(true);
+    transport.status = new WorkerStatus(0, 1);
+    clock.advance(Duration.ofMillis(900));
+    assertThat(process.stackDumps).as("not stuck yet").isZero();
+    clock.advance(Duration.ofMillis(200));
+    assertThat(process.stackDumps).isEqualTo(1);
+    assertThat(recycledStacks).containsExactly(process.stacks);
+    assertThat(pool.workerIds()).containsExactly("unit-w1-g2");
+  }
+
+  @Test
+  void aStuckWorkerThatGivesNoDumpIsRecycledAllTheSame() {
+    start(b -> b.workers(1).stuckCallGrace(Duration.ofSeconds(1)));
+    var transport = transportOf(0);
+    transport.result = null;
+    pool.execute("stuck", Map.of(), CallOptions.defaults()).cancel(true);
+    transport.status = new WorkerStatus(0, 1);
+    clock.advance(Duration.ofMillis(1100));
+    assertThat(started.getFirst().process().stackDumps).isEqualTo(1);
+    assertThat(recycledStacks).containsExactly("null");
+    assertThat(pool.workerIds()).containsExactly("unit-w1-g2");
+  }
+
+  @Test
+  void aCallOnAWorkerTheOomKillerEndedSaysSoAndWhatToDo() {
+    start(b -> b.workers(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    var call = pool.execute("hog", Map.of(), CallOptions.defaults());
+    var process = started.getFirst().process();
+    process.oomKillEvidence = "the kernel's OOM killer: the oom_kill count of its memory cgroup (/cg/memory.oom_control) went from 0 to 1 while it ran";
+    process.exit.complete(137);
+    transport.calls.getLast().completeExceptionally(
+        new TransportFailure(TransportFailure.Kind.CONNECTION_LOST, "UNAVAILABLE", "", null));
+    assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(WorkerCrashedException.class, e -> {
+      assertThat(e.killedByOomKiller()).isTrue();
+      assertThat(e.signal()).hasValue(9);
+      assertThat(e.getMessage()).contains("killed by signal 9 (SIGKILL), by the kernel's OOM killer")
+          .contains("went from 0 to 1").contains("maxWorkerMemory");
+    });
+  }
+
+  @Test
+  void aPlainSigkillIsNotCalledAnOomKill() {
+    start(b -> b.workers(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    var call = pool.execute("t", Map.of(), CallOptions.defaults());
+    started.getFirst().process().exit.complete(137);
+    transport.calls.getLast().completeExceptionally(
+        new TransportFailure(TransportFailure.Kind.CONNECTION_LOST, "UNAVAILABLE", "", null));
+    assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(WorkerCrashedException.class, e -> {
+      assertThat(e.killedByOomKiller()).isFalse();
+      assertThat(e.getMessage()).doesNotContain("OOM");
+    });
   }
 }
