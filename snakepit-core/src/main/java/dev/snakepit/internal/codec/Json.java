@@ -1,19 +1,18 @@
 package dev.snakepit.internal.codec;
 
-import com.fasterxml.jackson.core.JsonGenerationException;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.snakepit.SnakepitJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /** The library's Jackson mapper ({@link SnakepitJson}), and helpers that turn Jackson failures into clear messages. */
 public final class Json {
   private static final ObjectMapper MAPPER = SnakepitJson.mapper();
+  private static final ObjectWriter ARGUMENT_WRITER = MAPPER.writer().without(JsonWriteFeature.WRITE_NAN_AS_STRINGS);
 
   private Json() {}
 
@@ -50,57 +49,13 @@ public final class Json {
   }
 
   /**
-   * Serializes a value to UTF-8 JSON, refusing NaN and infinities with {@link NonFiniteNumberException}:
-   * JSON has no such numbers, and Jackson would otherwise send them as the strings "NaN" or
-   * "Infinity", which a tool then receives as text instead of a number.
+   * Serializes a tool argument to UTF-8 JSON. NaN and the infinities are written as the bare tokens
+   * {@code NaN}, {@code Infinity}, {@code -Infinity}, which Python's json reads as the floats they are
+   * (as results carry them the other way, Snakepit-compatible); Jackson's default would quote them,
+   * and the tool would receive the string "NaN".
    */
-  public static byte[] writeFinite(Object value) throws JsonProcessingException {
-    var out = new ByteArrayOutputStream(128);
-    try (var generator = new FiniteNumbersOnly(MAPPER.getFactory().createGenerator(out))) {
-      MAPPER.writeValue(generator, value);
-    } catch (JsonProcessingException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new IllegalStateException("writing JSON to memory failed", e);
-    }
-    return out.toByteArray();
-  }
-
-  /** A value held a NaN or an infinity; {@link #value()} is how Java spells it ("NaN", "Infinity", "-Infinity"). */
-  public static final class NonFiniteNumberException extends JsonGenerationException {
-    private static final long serialVersionUID = 1L;
-    private final String value;
-
-    NonFiniteNumberException(String value, JsonGenerator generator) {
-      super(value + " is not a JSON number", generator);
-      this.value = value;
-    }
-
-    public String value() {
-      return value;
-    }
-  }
-
-  private static final class FiniteNumbersOnly extends JsonGeneratorDelegate {
-    FiniteNumbersOnly(JsonGenerator delegate) {
-      super(delegate, false);
-    }
-
-    @Override
-    public void writeNumber(double v) throws IOException {
-      if (!Double.isFinite(v)) {
-        throw new NonFiniteNumberException(Double.toString(v), this);
-      }
-      super.writeNumber(v);
-    }
-
-    @Override
-    public void writeNumber(float v) throws IOException {
-      if (!Float.isFinite(v)) {
-        throw new NonFiniteNumberException(Float.toString(v), this);
-      }
-      super.writeNumber(v);
-    }
+  public static byte[] writeArgument(Object value) throws JsonProcessingException {
+    return ARGUMENT_WRITER.writeValueAsBytes(value);
   }
 
   /** Serializes a value to UTF-8 JSON; throws {@link JsonProcessingException} for values Jackson cannot write. */

@@ -53,11 +53,7 @@ public final class ArgumentEncoder {
 
   private static byte[] toJson(String toolName, String name, Object value) {
     try {
-      return Json.writeFinite(value);
-    } catch (Json.NonFiniteNumberException e) {
-      throw new InvalidArgumentsException("Argument '" + name + "' of tool '" + toolName + "' holds " + e.value()
-          + ", which JSON cannot represent (it would arrive as the string \"" + e.value() + "\"). Send a finite number,"
-          + " null, or a string if the tool expects one.", toolName, name, "a finite number", e.value(), "value", null);
+      return Json.writeArgument(value);
     } catch (JsonProcessingException e) {
       throw new InvalidArgumentsException("Argument '" + name + "' of tool '" + toolName + "' cannot be encoded as JSON: "
           + e.getOriginalMessage() + ". Pass maps, lists, strings, numbers, booleans, records/POJOs, or byte[] for bytes.",
