@@ -113,7 +113,7 @@ public final class PoolAssembly {
 
     var parts = new WorkerPool.Parts(config, ticker, new ExecutorScheduler(timer), callbacks,
         () -> ThreadLocalRandom.current().nextDouble(), starter, sessions, catalog, hostTools, instrumentation, true,
-        List.copyOf(afterWorkers));
+        List.copyOf(afterWorkers), transports::sharedMemoryFallbacks);
     // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
     WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
     try {
