@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,10 +30,7 @@ def _measurement(value: Any) -> Any:
     if isinstance(value, int):
         return value if value in _INT64 else float(value)
     if isinstance(value, float):
-        # JSON has no NaN or infinity: they travel as these strings, which the host reads as doubles.
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return value  # NaN and the infinities as the bare tokens results use (the host reads them as doubles)
     return str(value)
 
 
