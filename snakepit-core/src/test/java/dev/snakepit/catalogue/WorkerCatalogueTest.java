@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.snakepit.PayloadTooLargeException;
 import dev.snakepit.PythonException;
 import dev.snakepit.Snakepit;
-import dev.snakepit.Transport;
 import dev.snakepit.StreamChunk;
 import dev.snakepit.WorkerCrashedException;
 import dev.snakepit.testsupport.LeakCheck;
@@ -31,9 +30,8 @@ class WorkerCatalogueTest {
 
   @BeforeAll
   static void startPool() {
-    // Pinned to gRPC: on the lane, SystemExit/KeyboardInterrupt in tools, the message-size limit on
-    // results and a generator failing midway do not yet behave as catalogued (open in issue #10).
-    pit = Snakepit.start(Catalogue.hostilePool().transport(Transport.GRPC).maxMessageSize(1 << 20)
+    // The transport under test (TestPools): the build runs this catalogue on the lane and on gRPC.
+    pit = Snakepit.start(Catalogue.hostilePool().maxMessageSize(1 << 20)
         .restartBackoff(java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(100))
         .breakerThreshold(50).build());
   }
