@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,13 @@ class Client:
 
 @pytest.fixture
 def lane():
+    yield from serving(LaneAdapter())
+
+
+def serving(adapter: Any, max_frame: int = 1 << 20) -> Iterator[tuple[Client, LaneConnection]]:
+    """A lane connection serving ``adapter`` on a reader thread, and the test's client end (fixture body)."""
     host, worker = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection = LaneConnection(worker, LaneAdapter(), worker_id="w1", token=TOKEN, max_frame=1 << 20)
+    connection = LaneConnection(worker, adapter, worker_id="w1", token=TOKEN, max_frame=max_frame)
 
     def serve() -> None:
         if connection.handshake():

@@ -11,10 +11,12 @@ __all__ = [
     "HostToolError",
     "HostToolNotFoundError",
     "InvalidArgumentsError",
+    "PayloadTooLargeError",
     "SerializationError",
     "SnakepitError",
     "ToolCancelledError",
     "ToolNotFoundError",
+    "check_payload_size",
     "error_payload",
     "error_type_name",
 ]
@@ -83,6 +85,30 @@ class SerializationError(SnakepitError, TypeError):
     def __init__(self, message: str, result_type: str) -> None:
         super().__init__(message, result_type=result_type)
         self.result_type = result_type
+
+
+class PayloadTooLargeError(SnakepitError):
+    """A tool result (or stream item) is over the pool's maximum message size (``maxMessageSize``).
+
+    The host raises ``PayloadTooLargeException`` with ``size`` and ``limit`` from the context.
+    """
+
+    error_type = "PayloadTooLargeError"
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"The {what} is {size} bytes, over the pool's maxMessageSize of {limit} bytes. Raise maxMessageSize "
+            "in the pool config, or send the data in parts.",
+            what=what,
+            size=size,
+            limit=limit,
+        )
+
+
+def check_payload_size(what: str, size: int, limit: int) -> None:
+    """Raise ``PayloadTooLargeError`` when ``size`` is over ``limit`` (the pool's maxMessageSize)."""
+    if size > limit:
+        raise PayloadTooLargeError(what, size, limit)
 
 
 class ToolCancelledError(SnakepitError):

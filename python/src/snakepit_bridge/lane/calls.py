@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import SerializationError, error_json
+from ..errors import check_payload_size, error_json
 from ..runtime.executor import tool_executor, tracked
-from ..runtime.invoker import is_iterator_result, is_stream_chunk_like, timeout_seconds
+from ..runtime.invoker import exit_error, is_iterator_result, is_stream_chunk_like, timeout_seconds
 from ..session_context import SessionContext
 from ..tools.validation import bind_arguments
 from ..wire.shm import read_file, write_file
@@ -188,6 +188,8 @@ class CallHandling:
             self._reply(call, result, started, header, span)
         except Exception as exc:
             self._fail(call, exc, False)
+        except (SystemExit, KeyboardInterrupt) as exc:  # the call fails, the worker goes on (as over gRPC)
+            self._fail(call, exit_error(call.ctx.tool_name, exc), False)
         finally:
             self.calls.pop(call.call_id, None)
 
@@ -222,12 +224,8 @@ class CallHandling:
         else:
             prefix = f.U32.pack(elapsed_us)
             flags = 0
-        if isinstance(result, (bytes, bytearray, memoryview)) and len(result) > self.max_message_bytes:
-            raise SerializationError(
-                f"Result of {len(result)} bytes exceeds the pool's maxMessageSize of {self.max_message_bytes} bytes",
-                result_type="bytes",
-            )
         if isinstance(result, (bytes, bytearray, memoryview)):
+            check_payload_size("result", len(result), self.max_message_bytes)
             raw = result if isinstance(result, bytes) else bytes(result)
             offer = header.get("r")
             if offer and self.shm_dir is not None and len(raw) >= int(offer[0]) and len(raw) <= self.max_length:
@@ -238,11 +236,7 @@ class CallHandling:
             self.send(f.RESULT, call.call_id, prefix + raw, flags | f.F_BINARY)
             return
         text = to_json(result).encode()
-        if len(text) > self.max_message_bytes:
-            raise SerializationError(
-                f"Result of {len(text)} bytes of JSON exceeds the maxMessageSize of {self.max_message_bytes} bytes",
-                result_type=type(result).__qualname__,
-            )
+        check_payload_size("result (JSON)", len(text), self.max_message_bytes)
         self.send(f.RESULT, call.call_id, prefix + text, flags)
 
     def _fail(self, call: _Call, exc: BaseException, stream: bool) -> None:
@@ -268,6 +262,7 @@ class CallHandling:
         elif isinstance(item, dict) and item.get("is_final") is True:
             is_final = True
         data, content_type = encode_chunk(item)
+        check_payload_size("stream item", len(data), self.max_message_bytes)
         flags = (f.F_FINAL if is_final else 0) | _CHUNK_KINDS.get(content_type, f.CHUNK_BYTES)
         if extra:
             meta = json.dumps({str(k): str(v) for k, v in extra.items()}).encode()
@@ -323,6 +318,8 @@ class CallHandling:
             self.send_raw(batch)
         except Exception as exc:
             self._fail(call, exc, True)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            self._fail(call, exit_error(call.ctx.tool_name, exc), True)
         finally:
             if iterator is not None and hasattr(iterator, "close"):
                 with contextlib.suppress(Exception):

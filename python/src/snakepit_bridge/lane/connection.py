@@ -27,6 +27,7 @@ from ..runtime.invoker import Invoker
 from . import frames as f
 from .calls import CallHandling, _Call
 from .host import LaneHost
+from .telemetry import LaneTelemetry
 
 __all__ = ["LaneConnection"]
 
@@ -81,6 +82,7 @@ class LaneConnection(CallHandling):
         self._stopped = threading.Event()
         self._count_lock = threading.Lock()
         self.tools_json: list[dict[str, Any]] = []
+        self.telemetry = LaneTelemetry(self.send, max_frame)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -258,6 +260,7 @@ class LaneConnection(CallHandling):
         for call in list(self.calls.values()):
             self._cancel(call)
         self.host.fail_all(reason)
+        self.telemetry.close()
         self._wake.set()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -283,7 +286,7 @@ class LaneConnection(CallHandling):
         elif frame_type == f.GOAWAY:
             raise EOFError(f"the host said goodbye: {bytes(payload).decode(errors='replace')}")
         elif frame_type == f.TELEMETRY_CONTROL:
-            pass
+            self.telemetry.on_control(payload)
         else:
             raise f.FrameError(f"unexpected {f.TYPE_NAMES[frame_type]} frame from the host")
         return True

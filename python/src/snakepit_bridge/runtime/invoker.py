@@ -26,7 +26,7 @@ from ..telemetry import tracing
 from ..wire.values import StreamChunk
 from .executor import run_blocking, tool_executor, tracked
 
-__all__ = ["Invoker", "is_iterator_result", "is_stream_chunk_like", "timeout_seconds"]
+__all__ = ["Invoker", "ToolExitError", "exit_error", "is_iterator_result", "is_stream_chunk_like", "timeout_seconds"]
 
 _DONE = object()
 
@@ -38,7 +38,8 @@ class ToolExitError(RuntimeError):
     """
 
 
-def _exit_error(tool_name: str, exc: BaseException) -> ToolExitError:
+def exit_error(tool_name: str, exc: BaseException) -> ToolExitError:
+    """The error that fails a call whose tool raised ``SystemExit`` or ``KeyboardInterrupt`` (any transport)."""
     return ToolExitError(
         f"Tool '{tool_name}' raised {type(exc).__name__}({', '.join(map(repr, exc.args))}): a tool must not end "
         "the worker; raise an exception instead (the worker goes on serving)."
@@ -146,7 +147,7 @@ class Invoker:
             while inspect.isawaitable(result):
                 result = await result
         except (SystemExit, KeyboardInterrupt) as exc:
-            raise _exit_error(ctx.tool_name, exc) from exc
+            raise exit_error(ctx.tool_name, exc) from exc
         return result
 
     async def unary(self, ctx: SessionContext, arguments: dict[str, Any], timeout_s: float | None = None) -> Any:
@@ -202,7 +203,7 @@ class Invoker:
                 async for item in result:
                     yield item
             except (SystemExit, KeyboardInterrupt) as exc:
-                raise _exit_error(ctx.tool_name, exc) from exc
+                raise exit_error(ctx.tool_name, exc) from exc
             finally:
                 aclose = getattr(result, "aclose", None)
                 if aclose is not None:
@@ -229,7 +230,7 @@ class Invoker:
                 try:
                     item = await asyncio.wrap_future(pending)
                 except (SystemExit, KeyboardInterrupt) as exc:
-                    raise _exit_error(ctx.tool_name, exc) from exc
+                    raise exit_error(ctx.tool_name, exc) from exc
                 if item is _DONE:
                     finished = True
                     return

@@ -1,6 +1,7 @@
-"""Telemetry events: a bounded buffer between ``emit`` (any thread) and the host's ``StreamTelemetry``.
+"""Telemetry events: a bounded buffer between ``emit`` (any thread) and the host.
 
-Events are kept as plain values; protobuf is imported only when the gRPC stream converts them.
+The host reads them over gRPC (``StreamTelemetry``) or over the lane (TELEMETRY frames). Events are
+kept as plain values; protobuf is imported only when the gRPC stream converts them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from .._current import CURRENT
@@ -73,10 +74,10 @@ class _Event:
 
 
 class _EventBuffer:
-    """Bounded, thread-safe buffer between ``emit`` (any thread) and the host's stream (the loop).
+    """Bounded, thread-safe buffer between ``emit`` (any thread) and one consumer (the host's stream).
 
-    The stream's consumer arms a wake-up before it waits; ``offer`` fires it at most once per wait,
-    through ``call_soon_threadsafe``, so emitting costs a lock and an append.
+    The consumer arms a wake-up before it waits; ``offer`` fires it at most once per wait (for the
+    gRPC stream through ``call_soon_threadsafe``), so emitting costs a lock and an append.
     """
 
     def __init__(self, capacity: int) -> None:
@@ -85,7 +86,7 @@ class _EventBuffer:
         self._events: deque[_Event] = deque()
         self._dropped = 0
         self._unreported = 0
-        self._wakeup: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        self._wakeup: Callable[[], None] | None = None
         self._armed = False
         self._generation = 0
         self._closed = False
@@ -123,9 +124,8 @@ class _EventBuffer:
                 self._armed = False
                 wake = self._wakeup
         if wake is not None:
-            loop, flag = wake
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
-                loop.call_soon_threadsafe(flag.set)
+                wake()
         return True
 
     @property
@@ -136,10 +136,13 @@ class _EventBuffer:
         with self._lock:
             return len(self._events)
 
-    # -- consumer side (on the event loop) ---------------------------------------------------
+    # -- consumer side ------------------------------------------------------------------------
 
-    def _take(self, generation: int, wakeup: asyncio.Event) -> tuple[list[_Event], int, bool]:
-        """Everything buffered, the unreported drop count, and whether the caller must stop."""
+    def _take(self, generation: int) -> tuple[list[_Event], int, bool]:
+        """Everything buffered, the unreported drop count, and whether the caller must stop.
+
+        When there is nothing, the wake-up is armed: the consumer clears its flag before calling.
+        """
         with self._lock:
             if self._closed or generation != self._generation:
                 return [], 0, True
@@ -147,20 +150,19 @@ class _EventBuffer:
             self._events.clear()
             dropped, self._unreported = self._unreported, 0
             if not events and not dropped:
-                wakeup.clear()
                 self._armed = True
             return events, dropped, False
 
-    def _subscribe(self, loop: asyncio.AbstractEventLoop, wakeup: asyncio.Event) -> int:
+    def _subscribe(self, wake: Callable[[], None]) -> int:
         with self._lock:
             previous = self._wakeup
             self._generation += 1
-            self._wakeup = (loop, wakeup)
+            self._wakeup = wake
             self._armed = False
             self._closed = False
         if previous is not None:  # a newer subscriber replaces an older one
             with contextlib.suppress(RuntimeError):
-                previous[0].call_soon_threadsafe(previous[1].set)
+                previous()
         return self._generation
 
     def _unsubscribe(self, generation: int) -> None:
@@ -176,7 +178,7 @@ class _EventBuffer:
             wake = self._wakeup
         if wake is not None:
             with contextlib.suppress(RuntimeError):
-                wake[0].call_soon_threadsafe(wake[1].set)
+                wake()
 
     def control(self, message: Any) -> None:
         which = message.WhichOneof("control")
@@ -189,11 +191,30 @@ class _EventBuffer:
             self.allow = list(message.filter.allow)
             self.deny = list(message.filter.deny)
 
+    def pump(self, deliver: Callable[[list[_Event]], None], wakeup: threading.Event, stop: threading.Event) -> None:
+        """Hand buffered and new events to ``deliver`` on this thread until ``stop`` is set (then set
+        ``wakeup`` too) or ``deliver`` raises: the lane's consumer. A newer subscriber ends it."""
+        generation = self._subscribe(wakeup.set)
+        try:
+            while not stop.is_set():
+                wakeup.clear()
+                events, dropped, ended = self._take(generation)
+                if ended:
+                    return
+                if dropped:
+                    events.insert(0, dropped_event(dropped))
+                if events:
+                    deliver(events)
+                else:
+                    wakeup.wait()
+        finally:
+            self._unsubscribe(generation)
+
     async def serve(self, controls: Any) -> AsyncIterator[Any]:
         """``StreamTelemetry``: yield buffered and new events until the host or the worker stops."""
         loop = asyncio.get_running_loop()
         wakeup = asyncio.Event()
-        generation = self._subscribe(loop, wakeup)
+        generation = self._subscribe(lambda: loop.call_soon_threadsafe(wakeup.set))
 
         async def read_controls() -> None:
             with contextlib.suppress(Exception):
@@ -203,11 +224,12 @@ class _EventBuffer:
         reader = asyncio.create_task(read_controls())
         try:
             while True:
-                events, dropped, stop = self._take(generation, wakeup)
+                wakeup.clear()
+                events, dropped, stop = self._take(generation)
                 if stop:
                     return
                 if dropped:
-                    yield _Event(DROPPED_EVENT, {"count": dropped}, None, "", time.time_ns()).to_proto()
+                    yield dropped_event(dropped).to_proto()
                 for event in events:
                     yield event.to_proto()
                 if not events and not dropped:
@@ -217,6 +239,11 @@ class _EventBuffer:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+
+
+def dropped_event(count: int) -> _Event:
+    """The event that tells the host how many events the full buffer dropped since it last read."""
+    return _Event(DROPPED_EVENT, {"count": count}, None, "", time.time_ns())
 
 
 def _buffer_capacity() -> int:

@@ -37,7 +37,11 @@ class HostileAdapter(BaseAdapter):
     def unencodable(self) -> Any:
         return object()
 
-    @tool(description="return NaN, which JSON cannot hold")
+    @tool(description="return a dict whose keys JSON cannot hold (tuples)")
+    def tuple_keys(self) -> Any:
+        return {(1, 2): "pair"}
+
+    @tool(description="return NaN, which strict JSON cannot hold")
     def nan(self) -> float:
         return float("nan")
 

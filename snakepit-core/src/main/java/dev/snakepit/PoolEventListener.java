@@ -82,8 +82,15 @@ public interface PoolEventListener {
   /**
    * @param workerId the worker being replaced
    * @param reason why, in words
+   * @param pythonStacks for a worker recycled because a cancelled or timed-out call kept running:
+   *     the Python stacks of all its threads at that moment (faulthandler's dump), else null
    */
-  record WorkerRecycled(String workerId, String reason) {}
+  record WorkerRecycled(String workerId, String reason, String pythonStacks) {
+    /** A recycle without a stack dump. */
+    public WorkerRecycled(String workerId, String reason) {
+      this(workerId, reason, null);
+    }
+  }
 
   /**
    * @param workerId the worker's id

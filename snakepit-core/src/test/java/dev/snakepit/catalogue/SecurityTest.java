@@ -52,7 +52,6 @@ class SecurityTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("fork-output.sock in the run directory is 0755 since the fork server landed: open, see docs/reliability.md")
   void runDirectoryAndEverythingInItAreOwnerOnly() throws IOException {
     try (var pit = Snakepit.start(TestPools.config().poolName("secdir").build())) {
       var dirs = ownRunDirectories("secdir");

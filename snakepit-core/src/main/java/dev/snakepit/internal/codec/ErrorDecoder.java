@@ -3,6 +3,7 @@ package dev.snakepit.internal.codec;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.snakepit.InvalidArgumentsException;
+import dev.snakepit.PayloadTooLargeException;
 import dev.snakepit.PythonException;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolNotFoundException;
@@ -41,6 +42,11 @@ public final class ErrorDecoder {
           message.isEmpty() ? "Invalid arguments for tool '" + toolName + "'." : message, toolName,
           nullableText(context, "parameter"), nullableText(context, "expected"), nullableText(context, "received"),
           nullableText(context, "problem"), workerId);
+      // The lane's worker checks its results against maxMessageSize itself and says so (docs/lane.md).
+      case "PayloadTooLargeError" -> context.path("limit").canConvertToLong()
+          ? new PayloadTooLargeException(toolName, "the " + text(context, "what", "result"),
+              context.path("size").asLong(-1), context.path("limit").asLong(), workerId)
+          : new PythonException(toolName, type, message, traceback(error), contextMap(context), workerId);
       default -> new PythonException(toolName, type, message, traceback(error), contextMap(context), workerId);
     };
   }

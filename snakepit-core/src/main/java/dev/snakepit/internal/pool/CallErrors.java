@@ -97,10 +97,11 @@ final class CallErrors {
   }
 
   /** The error of calls that were running on a worker whose process exited with {@code exitCode}. */
-  static WorkerCrashedException crashed(String toolName, String workerId, int exitCode, String stderrTail) {
+  static WorkerCrashedException crashed(String toolName, String workerId, int exitCode, String stderrTail,
+      String oomKillEvidence) {
     Integer signal = exitCode > 128 ? exitCode - 128 : null;
     Integer exit = exitCode > 128 ? null : exitCode;
-    return new WorkerCrashedException(toolName, workerId, exit, signal, stderrTail);
+    return new WorkerCrashedException(toolName, workerId, exit, signal, stderrTail, oomKillEvidence);
   }
 
   private static String what(String toolName) {

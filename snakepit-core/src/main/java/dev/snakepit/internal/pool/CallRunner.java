@@ -3,6 +3,7 @@ package dev.snakepit.internal.pool;
 import dev.snakepit.Affinity;
 import dev.snakepit.CallOptions;
 import dev.snakepit.CallTimeoutException;
+import dev.snakepit.PoolClosedException;
 import dev.snakepit.PoolEventListener;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.StreamChunk;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -128,7 +130,7 @@ final class CallRunner {
     var budget = options.timeoutOverride().orElse(callTimeout);
     long now = ticker.read();
     var request = ArgumentEncoder.encode(toolName, arguments, options.sessionId(), metadata(options, budget), maxMessageSize);
-    return new PoolCall(request, route(options), budget, now, options.idempotent());
+    return new PoolCall(request, route(toolName, options), budget, now, options.idempotent());
   }
 
   /** Waits for a worker for the call (counted as an attempt). */
@@ -180,9 +182,24 @@ final class CallRunner {
     if (executor == null) {
       outcome.whenComplete(complete);
     } else {
-      outcome.whenCompleteAsync(complete, executor);
+      outcome.whenCompleteAsync(complete, runsEvenWhenShutDown(executor));
     }
     return linked;
+  }
+
+  /**
+   * The callback executor is shut down when the pool closes; a completion it refuses (a call made
+   * after close, or one finishing during it) runs on the completing thread instead, so no caller's
+   * future is left pending forever.
+   */
+  private static Executor runsEvenWhenShutDown(Executor executor) {
+    return task -> {
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException e) {
+        task.run();
+      }
+    };
   }
 
   /** Runs a tool and hands the caller's continuations to a callback thread, never a transport thread. */
@@ -272,7 +289,7 @@ final class CallRunner {
             throw mapped;
           }
           worker.process.awaitPumps();
-          throw CallErrors.crashed(toolName, worker.id, code, worker.process.stderrTail());
+          throw CallErrors.crashed(toolName, worker.id, code, worker.process.stderrTail(), worker.process.oomKillEvidence());
         });
   }
 
@@ -381,10 +398,14 @@ final class CallRunner {
   }
 
   /** The call's session route, opening (or touching) its session; null for a call outside sessions. */
-  private Route route(CallOptions options) {
+  private Route route(String toolName, CallOptions options) {
     var sessionId = options.sessionId();
     if (sessionId == null || sessionId.isEmpty()) {
       return null;
+    }
+    if (dispatcher.isClosing()) {
+      // Refused here, naming the tool, rather than by the session store refusing to reopen the session.
+      throw new PoolClosedException(toolName, null);
     }
     sessions.open(sessionId);
     return new Route(sessionId, options.affinity() == null ? defaultAffinity : options.affinity());

@@ -13,6 +13,7 @@ import dev.snakepit.internal.transport.WorkerStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -120,6 +121,13 @@ final class Dispatcher extends PoolState {
     if (!queue.offer(waiter)) {
       return null;
     }
+    // A caller that gives up (cancel, interrupt, its own timeout) frees its place at once: otherwise it
+    // would hold a slot nobody waits for until the queue timeout, and live callers would see QUEUE_FULL.
+    waiter.future.whenComplete((handedOver, error) -> {
+      if (error instanceof CancellationException) {
+        withdraw(waiter);
+      }
+    });
     long budgetLeft = deadlineNanos - ticker.read();
     long queueWait = Math.min(budgetLeft, queueTimeout.toNanos());
     boolean budgetBound = budgetLeft <= queueTimeout.toNanos();
@@ -142,6 +150,19 @@ final class Dispatcher extends PoolState {
       lock.unlock();
     }
     waiter.future.completeExceptionally(error);
+  }
+
+  /** Takes a cancelled waiter out of the queue (no-op once it was handed a worker, expired or failed). */
+  private void withdraw(Waiter waiter) {
+    lock.lock();
+    try {
+      if (!queue.remove(waiter)) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    waiter.timeout.cancel();
   }
 
   /** Gives a call's worker back: its capacity goes to queued calls first. */

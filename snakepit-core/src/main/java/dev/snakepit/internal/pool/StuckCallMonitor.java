@@ -25,8 +25,8 @@ final class StuckCallMonitor {
      */
     Boolean settle(PooledWorker worker, WorkerStatus status, Throwable error);
 
-    /** Replaces the worker. */
-    void recycle(PooledWorker worker, String reason);
+    /** Replaces a worker found stuck, after capturing where it is stuck. */
+    void recycleStuck(PooledWorker worker, String reason);
   }
 
   /** The outcome of one check. */
@@ -74,7 +74,7 @@ final class StuckCallMonitor {
       switch (verdict(busy, ticker.read(), graceEnd)) {
         case IDLE -> { }
         case RECHECK -> scheduler.schedule(() -> check(worker, graceEnd), RECHECK);
-        case RECYCLE -> target.recycle(worker, error != null
+        case RECYCLE -> target.recycleStuck(worker, error != null
             ? "it stopped answering after a cancelled call"
             : "still busy " + grace.toMillis() + " ms after a cancelled call (" + status.busyThreads()
                 + " tool threads running)");

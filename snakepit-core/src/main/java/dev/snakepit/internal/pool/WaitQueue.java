@@ -1,16 +1,17 @@
 package dev.snakepit.internal.pool;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
  * The bounded FIFO of calls waiting for a worker. Not thread-safe: the pool's lock guards it, and
- * completions of waiters are run by the caller after unlocking.
+ * completions of waiters are run by the caller after unlocking. Insertion-ordered and removable in
+ * constant time: a cancelled call leaves at once, so heavy cancellation costs no scan.
  */
 final class WaitQueue implements Iterable<Waiter> {
-  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
   private final int capacity;
 
   WaitQueue(int capacity) {
@@ -22,7 +23,7 @@ final class WaitQueue implements Iterable<Waiter> {
     if (waiters.size() >= capacity) {
       return false;
     }
-    waiters.addLast(waiter);
+    waiters.add(waiter);
     return true;
   }
 

@@ -1,6 +1,7 @@
 package dev.snakepit.internal.pool;
 
 import dev.snakepit.CallOptions;
+import dev.snakepit.PoolClosedException;
 import dev.snakepit.PoolEventListener;
 import dev.snakepit.PoolStats;
 import dev.snakepit.SessionException;
@@ -146,8 +147,11 @@ public final class WorkerPool implements AutoCloseable {
   // Sessions
   // ---------------------------------------------------------------------------------------------
 
-  /** Creates the session (or touches it); fails when the session cap is reached. */
+  /** Creates the session (or touches it); fails when the pool is closed or the session cap is reached. */
   public void openSession(String sessionId, Map<String, String> metadata) {
+    if (dispatcher.isClosing()) {
+      throw new PoolClosedException(null, "session '" + sessionId + "' not opened; sessions need a running pool");
+    }
     try {
       sessions.createOrTouch(sessionId, metadata);
     } catch (SessionStore.LimitReachedException e) {

@@ -49,6 +49,8 @@ final class WorkerSupervisor implements Dispatcher.Supervision, StuckCallMonitor
   final AtomicLong crashes = new AtomicLong();
   final AtomicLong unhealthyKills = new AtomicLong();
   final AtomicLong recycles = new AtomicLong();
+  /** How long a stuck worker gets to write its stack dump before it is recycled anyway. */
+  static final Duration STACK_DUMP_WAIT = Duration.ofSeconds(2);
 
   WorkerSupervisor(String poolName, int workerCount, Duration shutdownGrace, Duration stuckCallGrace,
       Duration healthCheckTimeout, Dispatcher dispatcher, WorkerStarter starter, Backoff backoff, RecyclePolicy recycling,
@@ -152,8 +154,10 @@ final class WorkerSupervisor implements Dispatcher.Supervision, StuckCallMonitor
       LOG.warn("Worker {} (pid {}) was killed after failing health checks; starting a replacement", worker.id,
           worker.process.pid());
     } else {
-      LOG.warn("Worker {} (pid {}) died unexpectedly: {}; starting a replacement. Last stderr lines:\n{}",
-          worker.id, worker.process.pid(), describeExit(exitCode), worker.process.stderrTail());
+      var oom = worker.process.oomKillEvidence();
+      LOG.warn("Worker {} (pid {}) died unexpectedly: {}{}; starting a replacement. Last stderr lines:\n{}",
+          worker.id, worker.process.pid(), describeExit(exitCode), oom == null ? "" : ", by " + oom,
+          worker.process.stderrTail());
     }
     scheduleRestart(worker.slot, 0);
   }
@@ -243,14 +247,52 @@ final class WorkerSupervisor implements Dispatcher.Supervision, StuckCallMonitor
 
   @Override
   public void recycle(PooledWorker worker, String reason) {
+    recycle(worker, reason, null);
+  }
+
+  private void recycle(PooledWorker worker, String reason, String pythonStacks) {
     if (!dispatcher.beginReplacing(worker)) {
       return;
     }
     LOG.info("Recycling worker {} (pid {}): {}", worker.id, worker.process.pid(), reason);
     if (listeners.active()) {
-      listeners.fire(l -> l.workerRecycled(new PoolEventListener.WorkerRecycled(worker.id, reason)));
+      listeners.fire(l -> l.workerRecycled(new PoolEventListener.WorkerRecycled(worker.id, reason, pythonStacks)));
     }
     submit(new ReplaceTask(worker), dispatcher::startAbandoned);
+  }
+
+  @Override
+  public void recycleStuck(PooledWorker worker, String reason) {
+    // Waiting for the dump blocks: not on the transport thread that delivered the Ping.
+    submit(new StuckRecycleTask(worker, reason), () -> { });
+  }
+
+  /**
+   * Before a stuck worker goes, its Python stacks (all threads, by SIGUSR2) show where the call
+   * hangs: into the log and the recycle event. The worker's stderr tail holds them too, so a call
+   * still on it that fails when it stops carries them.
+   */
+  private final class StuckRecycleTask implements Runnable {
+    private final PooledWorker worker;
+    private final String reason;
+
+    StuckRecycleTask(PooledWorker worker, String reason) {
+      this.worker = worker;
+      this.reason = reason;
+    }
+
+    @Override
+    public void run() {
+      var stacks = worker.process.dumpStacks(STACK_DUMP_WAIT);
+      if (stacks == null) {
+        LOG.warn("Worker {} (pid {}) is stuck ({}); it gave no Python stack dump within {} ms", worker.id,
+            worker.process.pid(), reason, STACK_DUMP_WAIT.toMillis());
+      } else {
+        LOG.warn("Worker {} (pid {}) is stuck ({}). Python stacks of all its threads:\n{}", worker.id,
+            worker.process.pid(), reason, stacks);
+      }
+      recycle(worker, reason, stacks);
+    }
   }
 
   @Override

@@ -5,29 +5,14 @@ import dev.snakepit.SnakepitConfig;
 import dev.snakepit.StartMode;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.NamedThreadFactory;
-import dev.snakepit.internal.codec.Json;
 import dev.snakepit.internal.telemetry.WorkerOutput;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * found forking unsafe, failed, or is restarting): the caller spawns the worker instead. A template
  * that dies is restarted with exponential back-off; its forked workers die with it (parent-death
  * signal) and are replaced like any crashed worker. Worker output arrives on a Unix socket in the
- * pool's private run directory, two connections per worker.
+ * pool's private run directory ({@link ForkOutputSocket}), two connections per worker; {@link TemplateProcess}
+ * is one running template.
  */
 public final class ForkServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("dev.snakepit.worker");
@@ -73,12 +59,10 @@ public final class ForkServer implements AutoCloseable {
   private final Settings settings;
   private final WorkerRegistry registry;
   private final ScheduledExecutorService scheduler;
-  private final ServerSocketChannel outputServer;
-  private final Thread acceptor;
-  private final Map<String, ForkedProcess> awaitingOutput = new ConcurrentHashMap<>();
+  private final ForkOutputSocket output;
   private final Object lock = new Object();
   private State state = State.STARTING;
-  private Template template;
+  private TemplateProcess template;
   private String unavailableReason;
   private Duration nextBackoff;
   private boolean everReady;
@@ -88,10 +72,12 @@ public final class ForkServer implements AutoCloseable {
     this.registry = registry;
     this.nextBackoff = settings.backoffInitial();
     this.scheduler = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(settings.poolName(), "template"));
-    Files.deleteIfExists(settings.socket());
-    this.outputServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    outputServer.bind(UnixDomainSocketAddress.of(settings.socket()), 64);
-    this.acceptor = NamedThreadFactory.start(settings.poolName(), "fork-output", this::acceptOutput);
+    try {
+      this.output = new ForkOutputSocket(settings.poolName(), settings.socket());
+    } catch (IOException | RuntimeException e) {
+      scheduler.shutdownNow();
+      throw e;
+    }
   }
 
   /**
@@ -178,7 +164,7 @@ public final class ForkServer implements AutoCloseable {
    * @throws StartupFailedException when the template refused or did not answer within {@code timeout}
    */
   public Process fork(LaunchSpec spec, List<String> arguments, Duration timeout) {
-    Template current;
+    TemplateProcess current;
     synchronized (lock) {
       if (state != State.READY) {
         return null;
@@ -186,7 +172,7 @@ public final class ForkServer implements AutoCloseable {
       current = template;
     }
     var child = new ForkedProcess(spec.workerId());
-    awaitingOutput.put(spec.workerId(), child);
+    output.expect(spec.workerId(), child);
     current.pending.put(spec.workerId(), child);
     var request = new LinkedHashMap<String, Object>();
     request.put("op", "fork");
@@ -194,28 +180,28 @@ public final class ForkServer implements AutoCloseable {
     request.put("argv", arguments);
     request.put("env", spec.environment());
     request.put("cwd", spec.workingDirectory() == null ? null : spec.workingDirectory().toString());
-    request.put("output", settings.socket().toString());
+    request.put("output", output.path().toString());
     try {
       current.send(request);
       child.attached().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return child;
     } catch (ExecutionException e) {
-      awaitingOutput.remove(spec.workerId());
-      if (e.getCause() instanceof TemplateGone) {
+      output.forget(spec.workerId());
+      if (e.getCause() instanceof TemplateProcess.Gone) {
         return null; // the template died meanwhile: spawn this one
       }
       throw new StartupFailedException(spec.workerId(), "the template could not fork it: " + e.getCause().getMessage(),
           null, current.stderr.text(), e.getCause());
     } catch (IOException e) {
-      awaitingOutput.remove(spec.workerId());
+      output.forget(spec.workerId());
       return null;
     } catch (TimeoutException e) {
-      awaitingOutput.remove(spec.workerId());
+      output.forget(spec.workerId());
       throw new StartupFailedException(spec.workerId(), "the template did not answer a fork request within "
           + timeout.toMillis() + " ms", null, current.stderr.text(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      awaitingOutput.remove(spec.workerId());
+      output.forget(spec.workerId());
       throw new StartupFailedException(spec.workerId(), "interrupted while forking", null, null, e);
     } finally {
       current.pending.remove(spec.workerId());
@@ -240,9 +226,10 @@ public final class ForkServer implements AutoCloseable {
       builder.directory(settings.workingDirectory().toFile());
     }
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
-    Template started;
+    TemplateProcess started;
     try {
-      started = new Template(builder.start());
+      started = new TemplateProcess(builder.start(), settings.poolName(), settings.templateId(), settings.output(),
+          this::templateGone);
     } catch (IOException e) {
       giveUp("cannot run '" + settings.command().getFirst() + "': " + e.getMessage(), null, e);
       return;
@@ -308,8 +295,8 @@ public final class ForkServer implements AutoCloseable {
   }
 
   /** The template's control channel closed: it died. */
-  private void templateGone(Template gone) {
-    gone.pending.values().forEach(child -> child.failed(new TemplateGone()));
+  private void templateGone(TemplateProcess gone) {
+    gone.pending.values().forEach(child -> child.failed(new TemplateProcess.Gone()));
     // Workers it forked die with it (parent-death signal); nobody reports their exit codes now.
     gone.forked.values().forEach(ForkedProcess::watchWithoutTemplate);
     registry.remove(settings.templateId());
@@ -331,66 +318,13 @@ public final class ForkServer implements AutoCloseable {
     scheduler.schedule(this::startTemplate, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Worker output
-  // ---------------------------------------------------------------------------------------------
-
-  private void acceptOutput() {
-    while (outputServer.isOpen()) {
-      SocketChannel channel;
-      try {
-        channel = outputServer.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      try {
-        var header = readHeader(channel);
-        var parts = header.split(" ");
-        var child = parts.length == 2 ? awaitingOutput.get(parts[0]) : null;
-        if (child == null || !child.connected(parts[1], Channels.newInputStream(channel))) {
-          LOG.debug("Pool {}: dropping an output connection announced as '{}'", settings.poolName(), header);
-          channel.close();
-        } else if (child.outputConnected()) {
-          awaitingOutput.remove(parts[0], child);
-        }
-      } catch (IOException e) {
-        closeQuietly(channel);
-      }
-    }
-  }
-
-  private static String readHeader(SocketChannel channel) throws IOException {
-    var buffer = ByteBuffer.allocate(1);
-    var text = new StringBuilder();
-    while (text.length() < 256) {
-      buffer.clear();
-      if (channel.read(buffer) < 0) {
-        break;
-      }
-      char c = (char) buffer.get(0);
-      if (c == '\n') {
-        return text.toString();
-      }
-      text.append(c);
-    }
-    throw new IOException("no header line");
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      // closing anyway
-    }
-  }
-
   /**
    * Stops the template (its forked workers get their parent-death signal: stop them first) and
    * the output socket.
    */
   @Override
   public void close() {
-    Template current;
+    TemplateProcess current;
     synchronized (lock) {
       if (state == State.CLOSED) {
         return;
@@ -404,142 +338,11 @@ public final class ForkServer implements AutoCloseable {
       current.stop();
       registry.remove(settings.templateId());
     }
-    closeQuietly(outputServer);
+    output.close();
     try {
-      acceptor.join(1000);
       scheduler.awaitTermination(2, TimeUnit.SECONDS);
-      Files.deleteIfExists(settings.socket());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      LOG.debug("Could not delete {}", settings.socket(), e);
-    }
-    awaitingOutput.clear();
-  }
-
-  /** A template died while a fork request waited. */
-  private static final class TemplateGone extends Exception {
-    TemplateGone() {
-      super("the template exited", null, false, false);
-    }
-  }
-
-  /** One template process: its control channel, stderr and the workers it forked. */
-  private final class Template {
-    final Process process;
-    final OutputStream control;
-    final OutputTail stderr = new OutputTail(60, 8192);
-    final CompletableFuture<JsonNode> ready = new CompletableFuture<>();
-    final Map<String, ForkedProcess> pending = new ConcurrentHashMap<>();
-    final Map<Long, ForkedProcess> forked = new ConcurrentHashMap<>();
-    final Thread reader;
-    final Thread stderrPump;
-
-    Template(Process process) {
-      this.process = process;
-      this.control = process.getOutputStream();
-      var output = new WorkerOutput(settings.poolName(), settings.templateId(), "stderr", settings.output());
-      this.stderrPump = NamedThreadFactory.start(settings.templateId(), "stderr", () -> pump(process.getErrorStream(), output));
-      this.reader = NamedThreadFactory.start(settings.templateId(), "control", this::read);
-    }
-
-    void send(Map<String, Object> request) throws IOException {
-      var line = Json.write(request);
-      synchronized (control) {
-        control.write(line);
-        control.write('\n');
-        control.flush();
-      }
-    }
-
-    private void read() {
-      try (var events = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = events.readLine()) != null) {
-          handle(Json.readTree(line.getBytes(StandardCharsets.UTF_8), "template event"));
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("Pool {}: template control channel: {}", settings.poolName(), e.toString());
-      }
-      waitForExit();
-      ready.completeExceptionally(new TemplateGone());
-      // Its forked workers die with it; a worker the template could not report keeps the backstop.
-      templateGone(this);
-    }
-
-    private void handle(JsonNode event) {
-      switch (event.path("event").asText()) {
-        case "ready", "failed" -> ready.complete(event);
-        case "forked" -> {
-          var child = pending.get(event.path("id").asText());
-          if (child != null) {
-            child.attach(event.path("pid").asLong());
-            forked.put(child.pid(), child);
-          }
-        }
-        case "error" -> {
-          var child = pending.get(event.path("id").asText());
-          if (child != null) {
-            child.failed(new IOException(event.path("message").asText("fork failed")));
-          }
-        }
-        case "exit" -> {
-          var child = forked.remove(event.path("pid").asLong());
-          if (child != null) {
-            child.exited(event.path("code").asInt(ForkedProcess.UNKNOWN_EXIT));
-          }
-        }
-        default -> LOG.debug("Pool {}: ignoring template event {}", settings.poolName(), event);
-      }
-    }
-
-    private void pump(InputStream stream, WorkerOutput output) {
-      try (var lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          var text = output.accept(line);
-          text.lines().forEach(stderr::add);
-        }
-      } catch (IOException e) {
-        // the template died
-      }
-    }
-
-    private void waitForExit() {
-      try {
-        process.waitFor(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    String exitCode() {
-      return process.isAlive() ? "?" : Integer.toString(process.exitValue());
-    }
-
-    /** EOF on its control channel: it exits; killed if it does not within two seconds. */
-    void stop() {
-      closeQuietly(control);
-      try {
-        if (!process.waitFor(2, TimeUnit.SECONDS)) {
-          kill();
-        }
-        stderrPump.join(1000);
-        reader.join(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        kill();
-      }
-    }
-
-    void kill() {
-      process.destroyForcibly();
-      closeQuietly(control);
-      try {
-        process.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

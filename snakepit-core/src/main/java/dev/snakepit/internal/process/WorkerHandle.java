@@ -25,4 +25,20 @@ public interface WorkerHandle {
 
   /** Waits (bounded) until its output has been read, so the stderr tail is complete. */
   void awaitPumps();
+
+  /**
+   * Asks the worker for the Python stacks of all its threads (SIGUSR2: faulthandler) and waits up
+   * to {@code wait} for them on its stderr; null when it gave none.
+   */
+  default String dumpStacks(Duration wait) {
+    return null;
+  }
+
+  /**
+   * Once it died by SIGKILL: why the kernel's OOM killer is the likely killer (its memory cgroup
+   * counted an OOM kill while it ran), or null without such evidence.
+   */
+  default String oomKillEvidence() {
+    return null;
+  }
 }

@@ -31,6 +31,13 @@ public final class WorkerProcess implements WorkerHandle {
   private final Thread stdoutPump;
   private final Thread stderrPump;
   private final long startNanos = System.nanoTime();
+  /** Set while a stack dump is asked for: the stderr pump hands it each line. */
+  private volatile StackDump stackDump;
+  /** The memory cgroup it runs in (read once ready, where it stays) and its OOM-kill count then. */
+  private volatile MemoryCgroup memoryCgroup;
+  private volatile long oomKillsWhenReady = -1;
+  private String oomKillEvidence;
+  private boolean oomKillChecked;
 
   private WorkerProcess(LaunchSpec spec, Process process, String poolName, WorkerOutput.Settings output) {
     this.spec = spec;
@@ -82,6 +89,7 @@ public final class WorkerProcess implements WorkerHandle {
     while (true) {
       var ready = readReadyFile();
       if (ready != null) {
+        noteMemoryCgroup();
         return ready;
       }
       if (!process.isAlive()) {
@@ -144,6 +152,10 @@ public final class WorkerProcess implements WorkerHandle {
       while ((line = reader.readLine()) != null) {
         // Forwarded to SLF4J; a structured record comes back rendered as text for the tail.
         var text = output.accept(line);
+        var dump = stackDump;
+        if (dump != null && tail != null) {
+          dump.line(line);
+        }
         if (tail != null) {
           if (text == line) {
             tail.add(line);
@@ -155,6 +167,46 @@ public final class WorkerProcess implements WorkerHandle {
     } catch (IOException e) {
       // The stream closes when the process dies; nothing is lost that matters.
     }
+  }
+
+  private void noteMemoryCgroup() {
+    var cgroup = MemoryCgroup.of(process.pid());
+    if (cgroup != null) {
+      oomKillsWhenReady = cgroup.oomKills();
+      memoryCgroup = cgroup;
+    }
+  }
+
+  @Override
+  public synchronized String dumpStacks(Duration wait) {
+    if (!process.isAlive()) {
+      return null;
+    }
+    var dump = new StackDump();
+    stackDump = dump;
+    try {
+      return StackDump.signal(process.pid()) ? dump.await(wait) : null;
+    } finally {
+      stackDump = null;
+    }
+  }
+
+  @Override
+  public synchronized String oomKillEvidence() {
+    if (!oomKillChecked && !process.isAlive()) {
+      oomKillChecked = true;
+      var cgroup = memoryCgroup;
+      long before = oomKillsWhenReady;
+      // 128 + 9: SIGKILL, the only way the OOM killer ends a process.
+      if (cgroup != null && before >= 0 && process.exitValue() == 137) {
+        long after = cgroup.oomKills();
+        if (after > before) {
+          oomKillEvidence = "the kernel's OOM killer: the oom_kill count of its memory cgroup (" + cgroup.counterFile()
+              + ") went from " + before + " to " + after + " while it ran";
+        }
+      }
+    }
+    return oomKillEvidence;
   }
 
   /** Waits (bounded) until the output pumps have read everything the process wrote. */

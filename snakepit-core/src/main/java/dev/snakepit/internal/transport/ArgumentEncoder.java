@@ -53,7 +53,7 @@ public final class ArgumentEncoder {
 
   private static byte[] toJson(String toolName, String name, Object value) {
     try {
-      return Json.write(value);
+      return Json.writeArgument(value);
     } catch (JsonProcessingException e) {
       throw new InvalidArgumentsException("Argument '" + name + "' of tool '" + toolName + "' cannot be encoded as JSON: "
           + e.getOriginalMessage() + ". Pass maps, lists, strings, numbers, booleans, records/POJOs, or byte[] for bytes.",

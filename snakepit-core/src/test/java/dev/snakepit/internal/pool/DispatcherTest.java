@@ -264,4 +264,46 @@ class DispatcherTest {
     d.unbind("s");
     assertThat(d.boundWorker("s")).isNull();
   }
+
+  @Test
+  void aCancelledQueuedCallLeavesTheQueueAtOnceAndFreesItsPlace() {
+    var d = dispatcher(1, 0, w1);
+    acquire(d, "running").join();
+    var abandoned = acquire(d, "abandoned");
+    assertThat(d.counts().queued()).isEqualTo(1);
+    abandoned.cancel(true);
+    assertThat(d.counts().queued()).as("nobody waits for it").isZero();
+    assertThat(clock.pending()).as("its queue timer is cancelled").isZero();
+    var live = acquire(d, "live");
+    assertThat(live).as("the freed place takes a live caller, not QUEUE_FULL").isNotDone();
+    assertThat(queueFull).isEmpty();
+    d.release(w1);
+    assertThat(live).isCompletedWithValue(w1);
+  }
+
+  @Test
+  void manyCancelledCallsNeverFillTheQueue() {
+    var d = dispatcher(3, 0, w1);
+    acquire(d, "running").join();
+    for (int i = 0; i < 1000; i++) {
+      acquire(d, "cancelled-" + i).cancel(true);
+    }
+    assertThat(d.counts().queued()).isZero();
+    var live = List.of(acquire(d, "a"), acquire(d, "b"), acquire(d, "c"));
+    assertThat(live).allSatisfy(f -> assertThat(f).isNotDone());
+    assertThat(queueFull).isEmpty();
+  }
+
+  @Test
+  void aCancellationRacingTheHandOffGivesTheWorkerToTheNextCaller() {
+    var d = dispatcher(10, 0, w1);
+    acquire(d, "running").join();
+    var first = acquire(d, "first");
+    var second = acquire(d, "second");
+    first.cancel(true);
+    d.release(w1);
+    assertThat(second).isCompletedWithValue(w1);
+    assertThat(d.counts().busy()).isEqualTo(1);
+    assertThat(d.counts().queued()).isZero();
+  }
 }

@@ -24,6 +24,10 @@ final class Fakes {
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     volatile long rss = 10 * 1024 * 1024;
     volatile boolean killed;
+    /** What {@link #dumpStacks} answers, and how often it was asked. */
+    volatile String stacks;
+    volatile int stackDumps;
+    volatile String oomKillEvidence;
 
     Process(long pid) {
       this.pid = pid;
@@ -53,6 +57,17 @@ final class Fakes {
     @Override
     public String stderrTail() {
       return "fake stderr";
+    }
+
+    @Override
+    public String dumpStacks(Duration wait) {
+      stackDumps++;
+      return stacks;
+    }
+
+    @Override
+    public String oomKillEvidence() {
+      return oomKillEvidence;
     }
 
     @Override

@@ -40,6 +40,7 @@ class WorkerPoolTest {
   private final List<Started> started = new CopyOnWriteArrayList<>();
   private final AtomicInteger failNextStarts = new AtomicInteger();
   private final List<String> events = new CopyOnWriteArrayList<>();
+  private final List<String> recycledStacks = new CopyOnWriteArrayList<>();
   private WorkerPool pool;
 
   private record Started(String id, Fakes.Process process, Fakes.Transport transport) {}
@@ -78,6 +79,7 @@ class WorkerPoolTest {
 
     @Override
     public void workerRecycled(WorkerRecycled event) {
+      recycledStacks.add(String.valueOf(event.pythonStacks()));
       events.add("recycled " + event.workerId() + ": " + event.reason());
     }
 
@@ -284,5 +286,115 @@ class WorkerPoolTest {
     assertThat(started).allSatisfy(s -> assertThat(s.process().exit).isDone());
     assertThatThrownBy(() -> pool.executeSync("late", Map.of(), CallOptions.defaults())).isInstanceOf(PoolClosedException.class);
     pool.close();
+  }
+
+  @Test
+  void aCancelledQueuedCallNoLongerCountsAsQueuedNorHoldsAPlace() {
+    start(b -> b.workers(1).queueCapacity(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    pool.execute("running", Map.of(), CallOptions.defaults());
+    pool.execute("given-up", Map.of(), CallOptions.defaults()).cancel(true);
+    assertThat(pool.stats().queued()).isZero();
+    var live = pool.execute("live", Map.of(), CallOptions.defaults());
+    assertThat(live).isNotDone();
+    transport.result = "4";
+    transport.calls.getFirst().complete(Fakes.ok("1"));
+    assertThat(live.join().asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void noSessionOpensOnAClosedPool() {
+    start(b -> b.workers(1));
+    pool.close();
+    assertThatThrownBy(() -> pool.openSession("late", Map.of())).isInstanceOfSatisfying(PoolClosedException.class,
+        e -> assertThat(e.getMessage()).contains("closed").contains("'late'"));
+    assertThat(pool.stats().sessions()).isZero();
+    assertThatThrownBy(() -> pool.executeSync("add", Map.of(), CallOptions.defaults().withSessionId("late")))
+        .isInstanceOfSatisfying(PoolClosedException.class, e -> assertThat(e.getMessage()).contains("'add'"));
+  }
+
+  @Test
+  void anAsyncCallAfterCloseFailsItsFutureEvenThoughTheCallbackExecutorIsShutDown() {
+    // Like the real callback executor: it refuses work once the pool released its resources.
+    var shutDown = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.Executor callbacks = task -> {
+      if (shutDown.get()) {
+        throw new java.util.concurrent.RejectedExecutionException("shut down");
+      }
+      task.run();
+    };
+    var config = SnakepitConfig.builder().poolName("unit").workers(1).shutdownGrace(Duration.ZERO).build();
+    pool = WorkerPool.start(new WorkerPool.Parts(config, clock, clock, callbacks, () -> 0.5, starter,
+        new SessionStore(config.maxSessions(), clock), new ToolCatalog(), new HostToolRegistry(List.of(), config.callTimeout()),
+        new CallInstrumentation(List.of(), List.of()), false, List.of(() -> shutDown.set(true))));
+    pool.close();
+    var late = pool.executeAsync("add", Map.of(), CallOptions.defaults());
+    assertThat(late).isCompletedExceptionally();
+    assertThatThrownBy(late::join).cause().isInstanceOf(PoolClosedException.class).hasMessageContaining("'add'");
+  }
+
+  @Test
+  void aStuckWorkerIsAskedForItsPythonStacksBeforeItIsRecycled() {
+    start(b -> b.workers(1).stuckCallGrace(Duration.ofSeconds(1)));
+    var transport = transportOf(0);
+    var process = started.getFirst().process();
+    process.stacks = "Thread 0x1 (most recent call first):\n  File \"t.py\", line 3 in stuck";
+    transport.result = null;
+    pool.execute("stuck", Map.of(), CallOptions.defaults()).cancel(true);
+    transport.status = new WorkerStatus(0, 1);
+    clock.advance(Duration.ofMillis(900));
+    assertThat(process.stackDumps).as("not stuck yet").isZero();
+    clock.advance(Duration.ofMillis(200));
+    assertThat(process.stackDumps).isEqualTo(1);
+    assertThat(recycledStacks).containsExactly(process.stacks);
+    assertThat(pool.workerIds()).containsExactly("unit-w1-g2");
+  }
+
+  @Test
+  void aStuckWorkerThatGivesNoDumpIsRecycledAllTheSame() {
+    start(b -> b.workers(1).stuckCallGrace(Duration.ofSeconds(1)));
+    var transport = transportOf(0);
+    transport.result = null;
+    pool.execute("stuck", Map.of(), CallOptions.defaults()).cancel(true);
+    transport.status = new WorkerStatus(0, 1);
+    clock.advance(Duration.ofMillis(1100));
+    assertThat(started.getFirst().process().stackDumps).isEqualTo(1);
+    assertThat(recycledStacks).containsExactly("null");
+    assertThat(pool.workerIds()).containsExactly("unit-w1-g2");
+  }
+
+  @Test
+  void aCallOnAWorkerTheOomKillerEndedSaysSoAndWhatToDo() {
+    start(b -> b.workers(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    var call = pool.execute("hog", Map.of(), CallOptions.defaults());
+    var process = started.getFirst().process();
+    process.oomKillEvidence = "the kernel's OOM killer: the oom_kill count of its memory cgroup (/cg/memory.oom_control) went from 0 to 1 while it ran";
+    process.exit.complete(137);
+    transport.calls.getLast().completeExceptionally(
+        new TransportFailure(TransportFailure.Kind.CONNECTION_LOST, "UNAVAILABLE", "", null));
+    assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(WorkerCrashedException.class, e -> {
+      assertThat(e.killedByOomKiller()).isTrue();
+      assertThat(e.signal()).hasValue(9);
+      assertThat(e.getMessage()).contains("killed by signal 9 (SIGKILL), by the kernel's OOM killer")
+          .contains("went from 0 to 1").contains("maxWorkerMemory");
+    });
+  }
+
+  @Test
+  void aPlainSigkillIsNotCalledAnOomKill() {
+    start(b -> b.workers(1));
+    var transport = transportOf(0);
+    transport.result = null;
+    var call = pool.execute("t", Map.of(), CallOptions.defaults());
+    started.getFirst().process().exit.complete(137);
+    transport.calls.getLast().completeExceptionally(
+        new TransportFailure(TransportFailure.Kind.CONNECTION_LOST, "UNAVAILABLE", "", null));
+    assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(WorkerCrashedException.class, e -> {
+      assertThat(e.killedByOomKiller()).isFalse();
+      assertThat(e.getMessage()).doesNotContain("OOM");
+    });
   }
 }
