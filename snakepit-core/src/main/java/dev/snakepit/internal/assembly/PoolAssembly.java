@@ -82,7 +82,8 @@ public final class PoolAssembly {
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
     // Remote workers (standalone, on other machines) replace local processes: docs/remote.md.
-    var remote = config.remoteWorkers().map(r -> new RemoteAssembly(config, r, ticker)).orElse(null);
+    var remote = config.remoteWorkers()
+        .map(r -> new RemoteAssembly(config, r, ticker, hostCalls, hostCallThreads, catalog)).orElse(null);
     WorkerStarter starter = remote != null ? remote.starter
         : new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
             config.maxMessageSize(), config.startupTimeout(), ticker);
