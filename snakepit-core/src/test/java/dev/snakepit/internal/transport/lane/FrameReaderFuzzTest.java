@@ -36,7 +36,7 @@ class FrameReaderFuzzTest {
           if (type == LaneFrames.RESULT && (flags & LaneFrames.F_META) != 0 && payload.remaining() >= 4) {
             payload.getInt();
             try {
-              LaneWorkerTransport.readMetaForTest(payload);
+              LaneDecoding.readMeta(payload);
             } catch (LaneFrames.LaneProtocolException | IllegalStateException expected) {
               // a bad metadata block is rejected, not crashed on
             }
