@@ -47,6 +47,7 @@ final class LaneWriter {
     var inline = new ArrayList<Map.Entry<String, ByteBuffer>>(request.binaryArguments().size());
     var shared = new ArrayList<CallEncoder.SharedArgument>(0);
     long inlineBytes = 0;
+    long sharedBytes = 0;
     for (var e : request.binaryArguments().entrySet()) {
       var bytes = e.getValue();
       if (workerTakesSharedMemory && call != null && bytes.remaining() >= SharedMemory.THRESHOLD) {
@@ -55,10 +56,12 @@ final class LaneWriter {
           sharedMemory.write(slot, bytes);
           call.addSlot(slot);
           shared.add(new CallEncoder.SharedArgument(e.getKey(), slot.name, bytes.remaining()));
+          sharedBytes += bytes.remaining();
           continue;
         } catch (java.io.UncheckedIOException failure) {
-          LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inline: {}", e.getKey(), workerId,
-              failure.getMessage());
+          // /dev/shm full or gone (a container's 64 MB default): the frame carries the bytes, as gRPC does.
+          LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inside the message: {}", e.getKey(),
+              workerId, failure.getMessage());
           sharedMemory.release(slot, false);
         }
       }
@@ -69,9 +72,10 @@ final class LaneWriter {
     if (workerTakesSharedMemory && call != null) {
       resultFile = call.takeResultSlot(sharedMemory.acquire()).name;
     }
-    if (inlineBytes + request.payloadSize() > maxMessageSize) {
-      throw new PayloadTooLargeException(request.toolName(), "the request", inlineBytes + request.payloadSize(),
-          maxMessageSize, workerId);
+    // payloadSize() counts every bytes argument; those handed off through shared memory are not in the frame.
+    long frameBytes = request.payloadSize() - sharedBytes;
+    if (frameBytes > maxMessageSize) {
+      throw new PayloadTooLargeException(request.toolName(), "the request", frameBytes, maxMessageSize, workerId);
     }
     int bound = LaneFrames.HEADER + 12 + CallEncoder.headerBound(request) + 64 * inline.size() + 64;
     writeLock.lock();
