@@ -432,3 +432,43 @@ class TelemetryEventFilter(_message.Message):
     allow: _containers.RepeatedScalarFieldContainer[str]
     deny: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, allow: _Optional[_Iterable[str]] = ..., deny: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class HostChannelUp(_message.Message):
+    __slots__ = ("hello", "reply")
+    HELLO_FIELD_NUMBER: _ClassVar[int]
+    REPLY_FIELD_NUMBER: _ClassVar[int]
+    hello: HostChannelHello
+    reply: HostChannelReply
+    def __init__(self, hello: _Optional[_Union[HostChannelHello, _Mapping]] = ..., reply: _Optional[_Union[HostChannelReply, _Mapping]] = ...) -> None: ...
+
+class HostChannelHello(_message.Message):
+    __slots__ = ("host_id",)
+    HOST_ID_FIELD_NUMBER: _ClassVar[int]
+    host_id: str
+    def __init__(self, host_id: _Optional[str] = ...) -> None: ...
+
+class HostChannelReply(_message.Message):
+    __slots__ = ("call_id", "execute", "tools", "failure")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTE_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    call_id: int
+    execute: ExecuteElixirToolResponse
+    tools: GetExposedElixirToolsResponse
+    failure: str
+    def __init__(self, call_id: _Optional[int] = ..., execute: _Optional[_Union[ExecuteElixirToolResponse, _Mapping]] = ..., tools: _Optional[_Union[GetExposedElixirToolsResponse, _Mapping]] = ..., failure: _Optional[str] = ...) -> None: ...
+
+class HostChannelDown(_message.Message):
+    __slots__ = ("call_id", "execute", "tools", "register", "timeout_ms")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTE_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    call_id: int
+    execute: ExecuteElixirToolRequest
+    tools: GetExposedElixirToolsRequest
+    register: RegisterToolsRequest
+    timeout_ms: int
+    def __init__(self, call_id: _Optional[int] = ..., execute: _Optional[_Union[ExecuteElixirToolRequest, _Mapping]] = ..., tools: _Optional[_Union[GetExposedElixirToolsRequest, _Mapping]] = ..., register: _Optional[_Union[RegisterToolsRequest, _Mapping]] = ..., timeout_ms: _Optional[int] = ...) -> None: ...

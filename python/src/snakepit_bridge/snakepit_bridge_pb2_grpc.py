@@ -89,6 +89,11 @@ class BridgeServiceStub:
                 request_serializer=snakepit__bridge__pb2.TelemetryControl.SerializeToString,
                 response_deserializer=snakepit__bridge__pb2.TelemetryEvent.FromString,
                 _registered_method=True)
+        self.OpenHostChannel = channel.stream_stream(
+                '/snakepit.bridge.BridgeService/OpenHostChannel',
+                request_serializer=snakepit__bridge__pb2.HostChannelUp.SerializeToString,
+                response_deserializer=snakepit__bridge__pb2.HostChannelDown.FromString,
+                _registered_method=True)
 
 
 class BridgeServiceServicer:
@@ -163,6 +168,15 @@ class BridgeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenHostChannel(self, request_iterator, context):
+        """Served by standalone (remote) workers, opened by the host. A remote worker cannot dial back to
+        a host behind a load balancer or NAT, so the host opens this stream and the worker sends its
+        host-tool calls (and its tool registration) down it; the host answers up it. Not in Snakepit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BridgeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -220,6 +234,11 @@ def add_BridgeServiceServicer_to_server(servicer, server):
                     servicer.StreamTelemetry,
                     request_deserializer=snakepit__bridge__pb2.TelemetryControl.FromString,
                     response_serializer=snakepit__bridge__pb2.TelemetryEvent.SerializeToString,
+            ),
+            'OpenHostChannel': grpc.stream_stream_rpc_method_handler(
+                    servicer.OpenHostChannel,
+                    request_deserializer=snakepit__bridge__pb2.HostChannelUp.FromString,
+                    response_serializer=snakepit__bridge__pb2.HostChannelDown.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -519,6 +538,33 @@ class BridgeService:
             '/snakepit.bridge.BridgeService/StreamTelemetry',
             snakepit__bridge__pb2.TelemetryControl.SerializeToString,
             snakepit__bridge__pb2.TelemetryEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenHostChannel(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/snakepit.bridge.BridgeService/OpenHostChannel',
+            snakepit__bridge__pb2.HostChannelUp.SerializeToString,
+            snakepit__bridge__pb2.HostChannelDown.FromString,
             options,
             channel_credentials,
             insecure,

@@ -109,7 +109,12 @@ async def serve(options: StandaloneOptions, adapter: Any, worker_id: str, adapte
     log.info("draining: NOT_SERVING, refusing new calls, in-flight calls get %.1f s", options.drain_grace_s)
     servicer.draining = True
     await health_servicer.enter_graceful_shutdown()
-    await server.stop(options.drain_grace_s)
+    # Calls in flight may still call host tools: keep the host channels until they end (or the grace
+    # runs out), then end the channels, which would otherwise hold server.stop for the whole grace.
+    drain_started = loop.time()
+    await servicer.until_idle(options.drain_grace_s)
+    servicer.host_channels.close_all("the worker is stopping (SIGTERM)")
+    await server.stop(max(0.0, options.drain_grace_s - (loop.time() - drain_started)))
     try:
         if hasattr(adapter, "cleanup"):
             await lifecycle.maybe_await(adapter.cleanup())

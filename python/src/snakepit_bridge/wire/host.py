@@ -17,7 +17,7 @@ from .codec import decode_result, encode_param
 from .metadata import TOKEN_METADATA_KEY
 from .values import BINARY_TYPES
 
-__all__ = ["TOKEN_METADATA_KEY", "HostClient"]
+__all__ = ["TOKEN_METADATA_KEY", "HostClient", "execute_request", "execute_result"]
 
 
 class HostClient:
@@ -138,15 +138,8 @@ class HostClient:
         metadata: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """``ExecuteElixirTool``: JSON-in-Any arguments, bytes raw in ``binary_parameters``."""
-        request = pb2.ExecuteElixirToolRequest(session_id=session_id, tool_name=tool_name)
-        for key, value in arguments.items():
-            if isinstance(value, BINARY_TYPES):
-                request.binary_parameters[key] = bytes(value)
-            else:
-                request.parameters[key].CopyFrom(encode_param(value))
-        if metadata:
-            request.metadata.update(metadata)
+        """``ExecuteElixirTool`` (see ``execute_request``)."""
+        request = execute_request(session_id, tool_name, arguments, metadata)
         try:
             response = self._stub.ExecuteElixirTool(request, timeout=timeout, metadata=self.call_metadata())
         except grpc.RpcError as exc:
@@ -155,13 +148,33 @@ class HostClient:
             if code == grpc.StatusCode.NOT_FOUND:
                 raise HostToolNotFoundError(tool_name, []) from exc
             raise HostToolError(tool_name, f"grpc.{code.name if code else 'UNKNOWN'}", details or "") from exc
-        if not response.success:
-            remote_type, remote_message, details = _parse_remote_error(response.error_message)
-            if remote_type == "HostToolNotFoundError" and isinstance(details, dict):
-                available = (details.get("context") or {}).get("available_tools") or []
-                raise HostToolNotFoundError(tool_name, [str(name) for name in available])
-            raise HostToolError(tool_name, remote_type, remote_message, details)
-        return decode_result(response.result, response.binary_result)
+        return execute_result(tool_name, response)
+
+
+def execute_request(
+    session_id: str, tool_name: str, arguments: Mapping[str, Any], metadata: Mapping[str, str] | None
+) -> pb2.ExecuteElixirToolRequest:
+    """An ``ExecuteElixirTool`` request: JSON-in-Any arguments, bytes raw in ``binary_parameters``."""
+    request = pb2.ExecuteElixirToolRequest(session_id=session_id, tool_name=tool_name)
+    for key, value in arguments.items():
+        if isinstance(value, BINARY_TYPES):
+            request.binary_parameters[key] = bytes(value)
+        else:
+            request.parameters[key].CopyFrom(encode_param(value))
+    if metadata:
+        request.metadata.update(metadata)
+    return request
+
+
+def execute_result(tool_name: str, response: pb2.ExecuteElixirToolResponse) -> Any:
+    """The decoded result of an ``ExecuteElixirTool`` answer, or its error raised as ``HostToolError``."""
+    if not response.success:
+        remote_type, remote_message, details = _parse_remote_error(response.error_message)
+        if remote_type == "HostToolNotFoundError" and isinstance(details, dict):
+            available = (details.get("context") or {}).get("available_tools") or []
+            raise HostToolNotFoundError(tool_name, [str(name) for name in available])
+        raise HostToolError(tool_name, remote_type, remote_message, details)
+    return decode_result(response.result, response.binary_result)
 
 
 def _parse_remote_error(text: str) -> tuple[str, str, Any]:

@@ -16,7 +16,9 @@ package dev.snakepit;
  * @param recycles workers replaced on purpose: call count, age, memory, or a stuck call
  * @param breakerOpen whether calls fail fast because recent worker starts all failed
  * @param sessions sessions alive
+ * @param sharedMemoryFallbacks large bytes arguments and results that travelled inside messages because
+ *     their shared-memory hand-off failed ({@code /dev/shm} full or gone): slower, still correct
  */
 public record PoolStats(int workers, int starting, int retiring, int busy, int queued, long completedCalls,
     long failedCalls, long restarts, long crashes, long unhealthyKills, long recycles, boolean breakerOpen,
-    int sessions) {}
+    int sessions, long sharedMemoryFallbacks) {}

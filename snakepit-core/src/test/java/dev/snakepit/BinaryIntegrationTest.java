@@ -106,4 +106,19 @@ class BinaryIntegrationTest {
       assertThat(small.execute("add", Map.of("a", 1, "b", 1)).asLong()).isEqualTo(2);
     }
   }
+
+  /**
+   * Without the shared-memory hand-off (the worker declines it) a bytes argument travels inside
+   * the message and counts once against maxMessageSize: 600 KiB fit a 1 MiB limit (the lane once
+   * counted it twice and refused it).
+   */
+  @Test
+  void aBytesArgumentInsideTheMessageCountsOnceAgainstTheLimit() throws Exception {
+    var data = randomBytes(600 * 1024);
+    try (var small = Snakepit.start(TestPools.config().poolName("inline").maxMessageSize(1 << 20)
+        .workerEnvironment("SNAKEPIT_SHM_DIR", "").build())) {
+      assertThat(small.execute("process_binary", Map.of("data", data)).asMap()).containsEntry("sha256", sha256(data));
+      assertThat(small.stats().sharedMemoryFallbacks()).as("declined, not failed").isZero();
+    }
+  }
 }

@@ -69,7 +69,8 @@ class SmallSharedMemoryTest {
     assertThat(run.exit()).as(run.toString()).isZero();
     assertThat(Files.mismatch(input, output)).isEqualTo(-1L);
     // The fallback is logged once per side, not per call.
-    assertThat(run.err()).contains("sending it inside the message").contains("sending results inside messages instead (logged once)");
+    assertThat(run.err()).containsOnlyOnce("large arguments travel inside messages while it fails (logged once")
+        .contains("sending results inside messages instead (logged once)");
   }
 
   @Test

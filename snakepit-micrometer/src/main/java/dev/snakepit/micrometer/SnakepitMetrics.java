@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code snakepit.workers}</td><td>gauge</td><td>state</td><td>workers {@code ready}, {@code starting}, {@code retiring}</td></tr>
  *   <tr><td>{@code snakepit.worker.restarts|recycles|crashes|unhealthy}</td><td>counter</td><td></td><td>worker lifecycle</td></tr>
  *   <tr><td>{@code snakepit.worker.startup}</td><td>timer</td><td></td><td>from spawn to ready</td></tr>
+ *   <tr><td>{@code snakepit.shm.fallbacks}</td><td>counter</td><td></td><td>large bytes arguments and results sent inside messages because the shared-memory hand-off failed</td></tr>
  *   <tr><td>{@code snakepit.sessions}</td><td>gauge</td><td></td><td>sessions alive</td></tr>
  *   <tr><td>{@code snakepit.breaker.open}</td><td>gauge</td><td></td><td>1 while calls fail fast</td></tr>
  *   <tr><td>{@code snakepit.host.calls}</td><td>timer</td><td>tool, outcome, exception</td><td>host tool handlers Python called</td></tr>
@@ -166,6 +167,8 @@ public final class SnakepitMetrics implements PoolEventListener {
         p -> p.stats().recycles(), tags);
     counter("snakepit.worker.crashes", "Workers that died unexpectedly", pit, p -> p.stats().crashes(), tags);
     counter("snakepit.worker.unhealthy", "Workers killed for failing health checks", pit, p -> p.stats().unhealthyKills(), tags);
+    counter("snakepit.shm.fallbacks", "Large bytes arguments and results sent inside messages because the shared-memory"
+        + " hand-off failed (/dev/shm full or gone)", pit, p -> p.stats().sharedMemoryFallbacks(), tags);
   }
 
   private void gauge(String name, String description, Snakepit pit, ToDoubleFunction<Snakepit> value, Tags tags) {

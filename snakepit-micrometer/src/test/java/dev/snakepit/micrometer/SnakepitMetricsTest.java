@@ -123,6 +123,7 @@ class SnakepitMetricsTest {
     assertThat(find("snakepit.workers").tag("state", "ready").gauge().value()).isEqualTo(1.0);
     assertThat(find("snakepit.worker.startup").timer().count()).isEqualTo(1);
     assertThat(find("snakepit.worker.crashes").functionCounter().count()).isZero();
+    assertThat(find("snakepit.shm.fallbacks").functionCounter().count()).isZero();
     var request = find("snakepit.payload.bytes").tag("tool", "echo_bytes").tag("direction", "request").summary();
     var response = find("snakepit.payload.bytes").tag("tool", "echo_bytes").tag("direction", "response").summary();
     assertThat(request.totalAmount()).isGreaterThanOrEqualTo(1000);

@@ -82,7 +82,8 @@ public final class PoolAssembly {
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
     // Remote workers (standalone, on other machines) replace local processes: docs/remote.md.
-    var remote = config.remoteWorkers().map(r -> new RemoteAssembly(config, r, ticker)).orElse(null);
+    var remote = config.remoteWorkers()
+        .map(r -> new RemoteAssembly(config, r, ticker, hostCalls, hostCallThreads, catalog)).orElse(null);
     WorkerStarter starter = remote != null ? remote.starter
         : new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
             config.maxMessageSize(), config.startupTimeout(), ticker);
@@ -113,7 +114,7 @@ public final class PoolAssembly {
 
     var parts = new WorkerPool.Parts(config, ticker, new ExecutorScheduler(timer), callbacks,
         () -> ThreadLocalRandom.current().nextDouble(), starter, sessions, catalog, hostTools, instrumentation, true,
-        List.copyOf(afterWorkers));
+        List.copyOf(afterWorkers), transports::sharedMemoryFallbacks);
     // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.
     WorkerRegistry.reapLeftovers(WorkerRegistry.defaultDirectory());
     try {

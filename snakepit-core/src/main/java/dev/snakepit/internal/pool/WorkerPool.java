@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +52,12 @@ public final class WorkerPool implements AutoCloseable {
    * @param instrumentation call interceptors and their events
    * @param shutdownHook whether a JVM shutdown hook closes the pool
    * @param afterWorkers resources closed, in order, once every worker has stopped
+   * @param sharedMemoryFallbacks the transport's count of shared-memory hand-offs that fell back to in-message bytes
    */
   public record Parts(SnakepitConfig config, Ticker ticker, Scheduler scheduler, Executor executor, DoubleSupplier random,
       WorkerStarter starter, SessionStore sessions, ToolCatalog catalog, HostToolRegistry hostTools,
-      CallInstrumentation instrumentation, boolean shutdownHook, List<AutoCloseable> afterWorkers) {}
+      CallInstrumentation instrumentation, boolean shutdownHook, List<AutoCloseable> afterWorkers,
+      LongSupplier sharedMemoryFallbacks) {}
 
   private final SnakepitConfig config;
   private final SessionStore sessions;
@@ -62,6 +65,7 @@ public final class WorkerPool implements AutoCloseable {
   private final HostToolRegistry hostTools;
   private final Executor executor;
   private final List<AutoCloseable> afterWorkers;
+  private final LongSupplier sharedMemoryFallbacks;
   private final Listeners listeners;
   private final Dispatcher dispatcher;
   private final WorkerSupervisor supervisor;
@@ -78,6 +82,7 @@ public final class WorkerPool implements AutoCloseable {
     this.hostTools = parts.hostTools();
     this.executor = parts.executor();
     this.afterWorkers = parts.afterWorkers();
+    this.sharedMemoryFallbacks = parts.sharedMemoryFallbacks();
     this.scheduler = parts.scheduler();
     this.listeners = new Listeners(config.eventListeners());
     var recycling = new RecyclePolicy(config.maxCallsPerWorker(), config.maxWorkerAge(), config.maxWorkerMemory(), parts.random());
@@ -199,7 +204,8 @@ public final class WorkerPool implements AutoCloseable {
     var counts = dispatcher.counts();
     return new PoolStats(counts.ready(), counts.starting(), counts.retiring(), counts.busy(), counts.queued(),
         calls.completedCalls.get(), calls.failedCalls.get(), supervisor.restarts.get(), supervisor.crashes.get(),
-        supervisor.unhealthyKills.get(), supervisor.recycles.get(), counts.breakerOpen(), sessions.size());
+        supervisor.unhealthyKills.get(), supervisor.recycles.get(), counts.breakerOpen(), sessions.size(),
+        sharedMemoryFallbacks.getAsLong());
   }
 
   /** The OS process ids of the live workers. */

@@ -41,6 +41,14 @@ public interface TransportFactory extends AutoCloseable {
   }
 
   /**
+   * How many bytes arguments and results travelled inside messages because their shared-memory
+   * hand-off failed ({@code /dev/shm} full or gone); 0 for transports without the hand-off.
+   */
+  default long sharedMemoryFallbacks() {
+    return 0;
+  }
+
+  /**
    * Whether this factory's workers call the host's gRPC callback server (host tools, sessions,
    * registration). When no factory of the pool needs it, the server is never started.
    */

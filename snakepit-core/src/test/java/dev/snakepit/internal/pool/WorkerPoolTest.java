@@ -95,7 +95,7 @@ class WorkerPoolTest {
         .healthCheck(Duration.ofSeconds(10), Duration.ofSeconds(1)).shutdownGrace(Duration.ZERO)).build();
     var parts = new WorkerPool.Parts(config, clock, clock, Runnable::run, () -> 0.5, starter,
         new SessionStore(config.maxSessions(), clock), new ToolCatalog(), new HostToolRegistry(List.of(), config.callTimeout()),
-        new CallInstrumentation(List.of(), List.of()), false, List.of());
+        new CallInstrumentation(List.of(), List.of()), false, List.of(), () -> 0);
     pool = WorkerPool.start(parts);
     return pool;
   }
@@ -327,7 +327,7 @@ class WorkerPoolTest {
     var config = SnakepitConfig.builder().poolName("unit").workers(1).shutdownGrace(Duration.ZERO).build();
     pool = WorkerPool.start(new WorkerPool.Parts(config, clock, clock, callbacks, () -> 0.5, starter,
         new SessionStore(config.maxSessions(), clock), new ToolCatalog(), new HostToolRegistry(List.of(), config.callTimeout()),
-        new CallInstrumentation(List.of(), List.of()), false, List.of(() -> shutDown.set(true))));
+        new CallInstrumentation(List.of(), List.of()), false, List.of(() -> shutDown.set(true)), () -> 0));
     pool.close();
     var late = pool.executeAsync("add", Map.of(), CallOptions.defaults());
     assertThat(late).isCompletedExceptionally();

@@ -77,7 +77,7 @@ class RemoteNetworkFailureTest {
   private void watch(RemoteMembership.Resolver resolver, boolean periodic) {
     var config = RemoteWorkers.endpoints("unused:1").tokenFile(directory.resolve("token"))
         .healthCheck(INTERVAL, TIMEOUT, FAILURES).resolveInterval(Duration.ofMillis(300));
-    channels = new RemoteChannels("netns", config, 16 * 1024 * 1024);
+    channels = new RemoteChannels("netns", config, 16 * 1024 * 1024, "netns-test-host");
     membership = new RemoteMembership("dns:///workers.test:50051", resolver, periodic, config.resolveInterval(),
         (endpoint, timeout) -> channels.probe(endpoint, timeout)
             .thenApply(answer -> new RemoteMembership.Probe(answer.incarnation(), answer.capacity())), INTERVAL, TIMEOUT, FAILURES, Math::random, new RemoteMembership.Listener() {

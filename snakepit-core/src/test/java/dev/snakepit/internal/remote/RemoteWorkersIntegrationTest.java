@@ -49,7 +49,7 @@ class RemoteWorkersIntegrationTest {
   }
 
   private RemoteChannels channels(RemoteWorkers config) {
-    var channels = new RemoteChannels("test", config, 16 * 1024 * 1024);
+    var channels = new RemoteChannels("test", config, 16 * 1024 * 1024, "test-host");
     closeLast.addFirst(channels);
     return channels;
   }

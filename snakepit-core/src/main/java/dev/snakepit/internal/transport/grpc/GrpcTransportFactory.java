@@ -78,6 +78,11 @@ public final class GrpcTransportFactory implements TransportFactory {
   }
 
   @Override
+  public long sharedMemoryFallbacks() {
+    return sharedMemory == null ? 0 : sharedMemory.fallbacks();
+  }
+
+  @Override
   public Map<String, String> workerEnvironment(String workerId) {
     return sharedMemory == null ? Map.of() : Map.of(SHM_DIR_ENV, sharedMemory.directory().toString());
   }

@@ -33,12 +33,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** One worker's gRPC channel. */
 final class GrpcWorkerTransport implements WorkerTransport {
-  private static final Logger LOG = LoggerFactory.getLogger(GrpcWorkerTransport.class);
   /** Ping trailer in which our worker lists optional features it supports (comma-separated). */
   static final Metadata.Key<String> FEATURES = Metadata.Key.of("snakepit-features", Metadata.ASCII_STRING_MARSHALLER);
   /** Request metadata prefix: {@code snakepit.shm:<argument>} names the file holding that bytes argument. */
@@ -256,9 +253,7 @@ final class GrpcWorkerTransport implements WorkerTransport {
     try {
       sharedMemory.write(slot, bytes);
     } catch (UncheckedIOException e) {
-      // /dev/shm full or gone: gRPC still carries the bytes, only slower.
-      LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inside the message: {}", name, workerId,
-          e.getMessage());
+      // /dev/shm full or gone: gRPC still carries the bytes, only slower (SharedMemory counted it and logged it once).
       sharedMemory.release(slot, false);
       return false;
     }
@@ -295,6 +290,9 @@ final class GrpcWorkerTransport implements WorkerTransport {
       binaryResult = sharedMemory.read(slot, length);
     } else {
       binaryResult = response.getBinaryResult().asReadOnlyByteBuffer();
+      if (handoff.result != null && binaryResult.remaining() >= SharedMemory.THRESHOLD) {
+        sharedMemory.resultFellBack(workerId, binaryResult.remaining());
+      }
     }
     boolean binary = AnyCodec.isBinary(result) || (!response.hasResult() && binaryResult.hasRemaining());
     return new ToolResponse(true,

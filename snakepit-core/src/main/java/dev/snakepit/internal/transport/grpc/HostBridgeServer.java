@@ -213,6 +213,32 @@ public final class HostBridgeServer implements AutoCloseable {
     return arguments;
   }
 
+  /** The GetExposedElixirTools answer for {@code sessionId} (also sent over host channels). */
+  static GetExposedElixirToolsResponse exposedTools(HostCalls hostTools, String sessionId) {
+    var response = GetExposedElixirToolsResponse.newBuilder();
+    for (var tool : hostTools.exposedTo(sessionId)) {
+      response.addTools(toToolSpec(tool));
+    }
+    return response.build();
+  }
+
+  /** A host tool call's outcome as the ExecuteElixirTool answer (also sent over host channels). */
+  static ExecuteElixirToolResponse toResponse(HostCalls.Outcome outcome) {
+    var response = ExecuteElixirToolResponse.newBuilder()
+        .setSuccess(outcome.success())
+        .setExecutionTimeMs(outcome.executionTimeMs())
+        .putMetadata("execution_time", Long.toString(outcome.executionTimeMs()));
+    if (!outcome.success()) {
+      response.setErrorMessage(outcome.errorJson());
+    } else if (outcome.binary() != null) {
+      response.setResult(AnyCodec.binaryResult(outcome.binary().remaining()))
+          .setBinaryResult(UnsafeByteOperations.unsafeWrap(outcome.binary()));
+    } else {
+      response.setResult(AnyCodec.result(outcome.json()));
+    }
+    return response.build();
+  }
+
   private final class Service extends BridgeServiceGrpc.BridgeServiceImplBase {
     @Override
     public void ping(PingRequest request, StreamObserver<PingResponse> out) {
@@ -288,11 +314,7 @@ public final class HostBridgeServer implements AutoCloseable {
 
     @Override
     public void getExposedElixirTools(GetExposedElixirToolsRequest request, StreamObserver<GetExposedElixirToolsResponse> out) {
-      var response = GetExposedElixirToolsResponse.newBuilder();
-      for (var tool : hostTools.exposedTo(request.getSessionId())) {
-        response.addTools(toToolSpec(tool));
-      }
-      out.onNext(response.build());
+      out.onNext(exposedTools(hostTools, request.getSessionId()));
       out.onCompleted();
     }
 
@@ -312,22 +334,11 @@ public final class HostBridgeServer implements AutoCloseable {
       } finally {
         grpcContext.removeListener(onCancel);
       }
-      var response = ExecuteElixirToolResponse.newBuilder()
-          .setSuccess(outcome.success())
-          .setExecutionTimeMs(outcome.executionTimeMs())
-          .putMetadata("execution_time", Long.toString(outcome.executionTimeMs()));
-      if (!outcome.success()) {
-        response.setErrorMessage(outcome.errorJson());
-      } else if (outcome.binary() != null) {
-        response.setResult(AnyCodec.binaryResult(outcome.binary().remaining()))
-            .setBinaryResult(UnsafeByteOperations.unsafeWrap(outcome.binary()));
-      } else {
-        response.setResult(AnyCodec.result(outcome.json()));
-      }
+      var response = toResponse(outcome);
       if (grpcContext.isCancelled()) {
         return;
       }
-      out.onNext(response.build());
+      out.onNext(response);
       out.onCompleted();
     }
   }

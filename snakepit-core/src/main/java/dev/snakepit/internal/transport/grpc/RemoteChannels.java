@@ -47,13 +47,16 @@ public final class RemoteChannels implements AutoCloseable {
   /** Ping trailer: the worker's incarnation id (standalone worker). */
   static final Metadata.Key<String> INCARNATION =
       Metadata.Key.of("x-snakepit-incarnation", Metadata.ASCII_STRING_MARSHALLER);
+  /** Header on every call: the host's id, naming its host channel to the worker (host tools). */
+  static final Metadata.Key<String> HOST_ID = Metadata.Key.of("x-snakepit-host", Metadata.ASCII_STRING_MARSHALLER);
   /** Ping trailer: how many calls the worker runs at once. */
   static final Metadata.Key<String> CAPACITY =
       Metadata.Key.of("x-snakepit-max-concurrency", Metadata.ASCII_STRING_MARSHALLER);
 
   private final RemoteWorkers config;
   private final ChannelCredentials credentials;
-  private final ClientInterceptor token;
+  private final ClientInterceptor headers;
+  private final String hostId;
   private final int maxMessageSize;
   private final EventLoopGroup eventLoops;
   private final Map<HostPort, ManagedChannel> probeChannels = new ConcurrentHashMap<>();
@@ -61,13 +64,16 @@ public final class RemoteChannels implements AutoCloseable {
   /**
    * Prepares the credentials (reads the certificate files) and starts the event loop threads.
    *
+   * @param hostId this pool's id, sent on every call so a worker routes the call's host tools to
+   *     this pool's host channel
    * @throws IllegalArgumentException when a certificate or key file cannot be used
    */
-  public RemoteChannels(String poolName, RemoteWorkers config, int maxMessageSize) {
+  public RemoteChannels(String poolName, RemoteWorkers config, int maxMessageSize, String hostId) {
     this.config = config;
     this.maxMessageSize = maxMessageSize;
+    this.hostId = hostId;
     this.credentials = credentials(config);
-    this.token = config.token().map(RemoteChannels::tokenInterceptor).orElse(null);
+    this.headers = headerInterceptor(config.token().orElse(null), hostId);
     this.eventLoops = new MultiThreadIoEventLoopGroup(1, new NamedThreadFactory(poolName, "grpc-remote"),
         NioIoHandler.newFactory());
   }
@@ -126,6 +132,16 @@ public final class RemoteChannels implements AutoCloseable {
     return future;
   }
 
+  /**
+   * Opens the host channel to the worker at {@code endpoint} (on its health-check connection), so
+   * the worker can call host tools; see {@link HostChannel}.
+   */
+  public HostChannel openHostChannel(HostPort endpoint, dev.snakepit.internal.tools.HostCalls hostCalls,
+      java.util.concurrent.Executor handlers, HostChannel.Events events) {
+    return HostChannel.open(probeChannels.computeIfAbsent(endpoint, this::channel), endpoint.toString(), hostId,
+        hostCalls, handlers, events);
+  }
+
   /** Closes the health-check channel of an endpoint that left. */
   public void forget(HostPort endpoint) {
     var channel = probeChannels.remove(endpoint);
@@ -162,9 +178,7 @@ public final class RemoteChannels implements AutoCloseable {
         .keepAliveTimeout(Math.max(1_000, config.healthCheckTimeout().toMillis()), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
         .disableRetry();
-    if (token != null) {
-      builder.intercept(token);
-    }
+    builder.intercept(headers);
     return builder.build();
   }
 
@@ -197,7 +211,7 @@ public final class RemoteChannels implements AutoCloseable {
     }
   }
 
-  private static ClientInterceptor tokenInterceptor(String value) {
+  private static ClientInterceptor headerInterceptor(String tokenValue, String hostId) {
     return new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
@@ -205,7 +219,10 @@ public final class RemoteChannels implements AutoCloseable {
         return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void start(Listener<R> listener, Metadata headers) {
-            headers.put(AuthToken.KEY, value);
+            if (tokenValue != null) {
+              headers.put(AuthToken.KEY, tokenValue);
+            }
+            headers.put(HOST_ID, hostId);
             super.start(listener, headers);
           }
         };

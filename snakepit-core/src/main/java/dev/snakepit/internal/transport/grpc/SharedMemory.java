@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -59,6 +60,10 @@ public final class SharedMemory implements AutoCloseable {
 
   private final Path directory;
   private final AtomicLong counter = new AtomicLong();
+  /** Bytes that had to travel inside the message because the hand-off failed (either way). */
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicBoolean argumentFallbackLogged = new AtomicBoolean();
+  private final AtomicBoolean resultFallbackLogged = new AtomicBoolean();
   private final ArrayDeque<Slot> idle = new ArrayDeque<>();
   private long idleBytes;
 
@@ -128,7 +133,11 @@ public final class SharedMemory implements AutoCloseable {
     delete(slot.path);
   }
 
-  /** Writes {@code bytes} (position to limit, not consumed) at the start of the slot's file. */
+  /**
+   * Writes {@code bytes} (position to limit, not consumed) at the start of the slot's file. A failure
+   * ({@code /dev/shm} full or gone) is a fallback: the caller sends the argument inside the message;
+   * it is counted, and logged once per pool (a full {@code /dev/shm} would fail every large call).
+   */
   public void write(Slot slot, ByteBuffer bytes) {
     try (var channel = FileChannel.open(slot.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       var view = bytes.duplicate();
@@ -143,8 +152,33 @@ public final class SharedMemory implements AutoCloseable {
       }
       slot.capacity = Math.max(slot.capacity, end - start);
     } catch (IOException e) {
+      fallbacks.incrementAndGet();
+      if (argumentFallbackLogged.compareAndSet(false, true)) {
+        LOG.warn("Shared-memory hand-off of a {}-byte argument failed ({}); large arguments travel inside messages"
+            + " while it fails (logged once; counted in PoolStats.sharedMemoryFallbacks). Give /dev/shm more room"
+            + " (docker run --shm-size=1g), or see 'snakepit doctor'.", bytes.remaining(), e.toString());
+      } else {
+        LOG.debug("Shared-memory hand-off to {} failed: {}", slot.path, e.toString());
+      }
       throw new UncheckedIOException("cannot write a shared-memory argument to " + slot.path, e);
     }
+  }
+
+  /**
+   * The worker sent a bytes result of {@code length} inside the message although a slot was
+   * offered for it: its hand-off failed (the worker logs why, once). Counted, logged once here.
+   */
+  public void resultFellBack(String workerId, long length) {
+    fallbacks.incrementAndGet();
+    if (resultFallbackLogged.compareAndSet(false, true)) {
+      LOG.warn("Worker {} sent a {}-byte result inside the message instead of through shared memory (see its log for"
+          + " why); counted in PoolStats.sharedMemoryFallbacks, logged once.", workerId, length);
+    }
+  }
+
+  /** How many bytes arguments and results travelled inside messages because their hand-off failed. */
+  public long fallbacks() {
+    return fallbacks.get();
   }
 
   /** Reads the first {@code length} bytes of the slot's file (a result the worker wrote) onto the heap. */

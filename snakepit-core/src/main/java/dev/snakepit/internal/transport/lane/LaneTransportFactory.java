@@ -110,6 +110,11 @@ public final class LaneTransportFactory implements TransportFactory {
   }
 
   @Override
+  public long sharedMemoryFallbacks() {
+    return sharedMemory == null ? 0 : sharedMemory.fallbacks();
+  }
+
+  @Override
   public Map<String, String> workerEnvironment(String workerId) {
     var env = new HashMap<String, String>();
     env.put(SOCKET_ENV, socketFor(workerId).toString());

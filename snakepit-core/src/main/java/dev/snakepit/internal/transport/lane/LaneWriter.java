@@ -59,9 +59,8 @@ final class LaneWriter {
           sharedBytes += bytes.remaining();
           continue;
         } catch (java.io.UncheckedIOException failure) {
-          // /dev/shm full or gone (a container's 64 MB default): the frame carries the bytes, as gRPC does.
-          LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inside the message: {}", e.getKey(),
-              workerId, failure.getMessage());
+          LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inline: {}", e.getKey(), workerId,
+              failure.getMessage());
           sharedMemory.release(slot, false);
         }
       }
@@ -72,7 +71,7 @@ final class LaneWriter {
     if (workerTakesSharedMemory && call != null) {
       resultFile = call.takeResultSlot(sharedMemory.acquire()).name;
     }
-    // payloadSize() counts every bytes argument; those handed off through shared memory are not in the frame.
+    // payloadSize() already counts every bytes argument once; those handed off do not travel in the frame.
     long frameBytes = request.payloadSize() - sharedBytes;
     if (frameBytes > maxMessageSize) {
       throw new PayloadTooLargeException(request.toolName(), "the request", frameBytes, maxMessageSize, workerId);
