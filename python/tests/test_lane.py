@@ -109,10 +109,10 @@ def lane():
     yield from serving(LaneAdapter())
 
 
-def serving(adapter: Any, max_frame: int = 1 << 20) -> Iterator[tuple[Client, LaneConnection]]:
+def serving(adapter: Any, max_frame: int = 1 << 20, **options: Any) -> Iterator[tuple[Client, LaneConnection]]:
     """A lane connection serving ``adapter`` on a reader thread, and the test's client end (fixture body)."""
     host, worker = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection = LaneConnection(worker, adapter, worker_id="w1", token=TOKEN, max_frame=max_frame)
+    connection = LaneConnection(worker, adapter, worker_id="w1", token=TOKEN, max_frame=max_frame, **options)
 
     def serve() -> None:
         if connection.handshake():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from test_lane import Client, serving
 
 from snakepit_bridge import BaseAdapter, telemetry, tool
 from snakepit_bridge.lane import frames as f
+from snakepit_bridge.wire import shm
 
 LIMIT = 64 * 1024
 
@@ -56,6 +58,13 @@ def lane(monkeypatch: pytest.MonkeyPatch):
     # Each test gets its own event buffer (the worker's is process-wide).
     monkeypatch.setattr(telemetry.events, "_BUFFER", telemetry.events._EventBuffer(4))
     for client, _ in serving(MisbehavingAdapter(), max_frame=LIMIT):
+        client.hello()
+        yield client
+
+
+@pytest.fixture
+def shm_lane(tmp_path: Path):
+    for client, _ in serving(MisbehavingAdapter(), max_frame=LIMIT, shm_dir=str(tmp_path)):
         client.hello()
         yield client
 
@@ -191,3 +200,18 @@ def test_a_telemetry_control_that_is_not_a_json_object_closes_the_lane_with_a_re
     assert b"TELEMETRY_CONTROL" in payload
     with pytest.raises(EOFError):
         lane.recv()
+
+
+def test_a_result_that_does_not_fit_in_shared_memory_travels_in_the_message(
+    shm_lane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(shm, "_fallback_logged", False)
+    (tmp_path / "r1").mkdir()  # writing the offered file fails, as on a full /dev/shm
+    for call_id in (1, 2):
+        header = {"t": "big_bytes", "a": {"size": 5000}, "r": [1000, "r1"]}
+        head = json.dumps(header).encode()
+        shm_lane.send(f.CALL, call_id, f.U32X2.pack(0, 0) + f.U32.pack(len(head)) + head)
+        frame_type, flags, got, payload = shm_lane.recv()
+        assert (frame_type, got, flags & (f.F_BINARY | f.F_SHM)) == (f.RESULT, call_id, f.F_BINARY)
+        assert payload[4:] == b"\x00" * 5000
+    assert sum("inside messages instead (logged once)" in r.getMessage() for r in caplog.records) == 1

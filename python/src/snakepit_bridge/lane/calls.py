@@ -18,7 +18,7 @@ from ..runtime.executor import tool_executor, tracked
 from ..runtime.invoker import exit_error, is_iterator_result, is_stream_chunk_like, timeout_seconds
 from ..session_context import SessionContext
 from ..tools.validation import bind_arguments
-from ..wire.shm import read_file, write_file
+from ..wire.shm import read_file, write_result
 from ..wire.values import StreamChunk, add_binary_arguments, encode_chunk, to_json
 from . import frames as f
 
@@ -94,7 +94,7 @@ class CallHandling:
         found = self._tools.get(name)
         if found is None:
             getter = getattr(self.adapter, "get_tool", None)
-            if getter is None or not hasattr(self.adapter, "get_tools"):
+            if getter is None or not hasattr(self.adapter, "get_tools") or self.invoker.dispatches_itself:
                 return None
             info = getter(name)  # raises ToolNotFoundError
             found = (info, getattr(self.adapter, info.attribute))
@@ -228,8 +228,12 @@ class CallHandling:
             check_payload_size("result", len(result), self.max_message_bytes)
             raw = result if isinstance(result, bytes) else bytes(result)
             offer = header.get("r")
-            if offer and self.shm_dir is not None and len(raw) >= int(offer[0]) and len(raw) <= self.max_length:
-                write_file(self._shm_path(offer[1]), raw)
+            if (
+                offer
+                and self.shm_dir is not None
+                and int(offer[0]) <= len(raw) <= self.max_length
+                and write_result(self._shm_path(offer[1]), raw)
+            ):
                 payload = prefix + f"{offer[1]}:{len(raw)}".encode()
                 self.send(f.RESULT, call.call_id, payload, flags | f.F_BINARY | f.F_SHM)
                 return

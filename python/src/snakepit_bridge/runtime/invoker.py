@@ -82,20 +82,16 @@ def _reset_current(token: contextvars.Token) -> None:
         CURRENT.reset(token)
 
 
-def _overrides_setter(adapter: Any) -> Any:
-    """The adapter's ``set_session_context`` when the adapter defines its own, else ``None``.
-
-    Our ``BaseAdapter`` needs no per-call hand-off (``session_context`` reads the current call), so
-    the default hook is skipped; adapters that override it (Snakepit style) still get each context.
-    """
-    setter = getattr(adapter, "set_session_context", None)
-    if not callable(setter):
+def _own_method(adapter: Any, name: str) -> Any:
+    """The adapter's method ``name`` when the adapter defines its own, else ``None`` (``BaseAdapter``'s)."""
+    method = getattr(adapter, name, None)
+    if not callable(method):
         return None
     from ..base_adapter import BaseAdapter
 
-    if getattr(type(adapter), "set_session_context", None) is BaseAdapter.set_session_context:
+    if getattr(type(adapter), name, None) is getattr(BaseAdapter, name):
         return None
-    return setter
+    return method
 
 
 class Invoker:
@@ -107,7 +103,12 @@ class Invoker:
         self.host = host
         # Tool calls in progress; read by Ping so the host can tell a stuck worker from an idle one.
         self.active_calls = 0
-        self._setter = _overrides_setter(adapter)
+        # Our ``BaseAdapter`` needs no per-call hand-off (``session_context`` reads the current call), so
+        # the default hook is skipped; adapters that override it (Snakepit style) still get each context.
+        self._setter = _own_method(adapter, "set_session_context")
+        # An adapter that overrides ``execute_tool`` dispatches every call itself (handler-style tools
+        # unknown to ``get_tools``): transports must not call its tools around it.
+        self.dispatches_itself = _own_method(adapter, "execute_tool") is not None
         self._execute = getattr(adapter, "execute_tool", None)
         self._execute_is_coroutine = inspect.iscoroutinefunction(self._execute)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .metadata import SHM_ARGUMENT_PREFIX, SHM_RESULT_KEY, SHM_RESULTS_KEY
 
-__all__ = ["SharedMemory", "read_file", "write_file"]
+__all__ = ["SharedMemory", "read_file", "write_file", "write_result"]
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,39 @@ def write_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+_fallback_logged = False
+
+
+def write_result(path: str, data: bytes) -> bool:
+    """Write a bytes result into the hand-off file the host offered; False when it does not fit.
+
+    /dev/shm full (a container's 64 MB default) or gone: the file is emptied again, the bytes travel
+    in the message instead (any transport), and the first such fall-back is logged.
+    """
+    global _fallback_logged
+    try:
+        write_file(path, data)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.truncate(path, 0)
+        if not _fallback_logged:
+            _fallback_logged = True
+            log.warning(
+                "shared-memory hand-off of a %d-byte result failed (%s); sending results inside messages "
+                "instead (logged once)",
+                len(data),
+                exc,
+            )
+        return False
+    return True
+
+
 class SharedMemory:
     """The hand-off directory offered by the host; file names come from request metadata."""
 
     def __init__(self, directory: str, max_message_bytes: int) -> None:
         self.directory = directory
         self.max_message_bytes = max_message_bytes
-        self._fallback_logged = False
 
     @staticmethod
     def wanted(metadata: Mapping[str, str]) -> bool:
@@ -93,23 +119,11 @@ class SharedMemory:
         if not name or not threshold <= len(binary) <= self.max_message_bytes:
             return False
         path = self.path(name)
-        try:
-            if len(binary) < SHM_INLINE_IO_BYTES:
-                write_file(path, binary)
-            else:
-                await asyncio.to_thread(write_file, path, binary)
-        except OSError as exc:
-            # /dev/shm full (a container's 64 MB default) or gone: the bytes travel in the message instead.
-            with contextlib.suppress(OSError):
-                os.truncate(path, 0)
-            if not self._fallback_logged:
-                self._fallback_logged = True
-                log.warning(
-                    "shared-memory hand-off of a %d-byte result failed (%s); sending results inside messages "
-                    "instead (logged once)",
-                    len(binary),
-                    exc,
-                )
+        if len(binary) < SHM_INLINE_IO_BYTES:
+            written = write_result(path, binary)
+        else:
+            written = await asyncio.to_thread(write_result, path, binary)
+        if not written:
             return False
         response_metadata[SHM_RESULT_KEY] = f"{name}:{len(binary)}"
         return True

@@ -390,16 +390,14 @@ public final class SnakepitConfig {
 
   /**
    * The transport the pool uses: {@link #transport()}, with {@link Transport#AUTO} resolved to the
-   * lane for our own worker module and to gRPC for a worker script or another module, and for now
-   * also when event listeners are set (Python telemetry events do not travel on the lane yet).
+   * lane for our own worker module and to gRPC for a worker script or another module.
    */
   public Transport effectiveTransport() {
     if (transport != Transport.AUTO) {
       return transport;
     }
-    // Telemetry events from Python tools reach listeners over gRPC only (the lane reserves a frame for them).
     boolean ours = workerScript == null && DEFAULT_WORKER_MODULE.equals(workerModule) && remoteWorkers == null;
-    return ours && eventListeners.isEmpty() ? Transport.LANE : Transport.GRPC;
+    return ours ? Transport.LANE : Transport.GRPC;
   }
 
   /** Extra modules the fork server's template imports before forking (shared by every forked worker). */

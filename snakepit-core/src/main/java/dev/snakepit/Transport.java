@@ -9,10 +9,7 @@ package dev.snakepit;
  * speak.
  */
 public enum Transport {
-  /**
-   * The lane for our own worker module; gRPC when a worker script is given, and for now when event
-   * listeners are set (Python telemetry events travel on gRPC only). The default.
-   */
+  /** The lane for our own worker module; gRPC when a worker script or another module is given. The default. */
   AUTO,
   /** Always the lane; needs our worker ({@code snakepit_bridge}) on the Python side. */
   LANE,

@@ -21,6 +21,16 @@ class SnakepitConfigTest {
   }
 
   @Test
+  void autoPicksTheLaneForOurWorkerAlsoWithEventListenersAndGrpcForAWorkerScript() {
+    var listened = SnakepitConfig.builder().eventListener(new PoolEventListener() {}).build();
+    var script = SnakepitConfig.builder().workerScript(Path.of("pom.xml")).build();
+
+    // Telemetry events travel on the lane too (docs/lane.md, "Telemetry"): listeners need no gRPC.
+    assertThat(listened.effectiveTransport()).isEqualTo(Transport.LANE);
+    assertThat(script.effectiveTransport()).isEqualTo(Transport.GRPC);
+  }
+
+  @Test
   void workerScriptReplacesTheModuleInTheCommand() {
     var config = SnakepitConfig.builder().python(Path.of("python3")).workerScript(Path.of("pom.xml")).build();
 

@@ -15,10 +15,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Docker's default /dev/shm is 64 MB: a child JVM in a private mount namespace with a 64 MB tmpfs on
- * /dev/shm moves 100 MB both ways (the hand-off falls back to in-message bytes, logged once per side),
+ * /dev/shm moves 100 MB both ways on either transport (the hand-off falls back to in-message bytes,
+ * logged once per side),
  * and {@code snakepit doctor} shows the space. Needs root and {@code unshare}; skipped otherwise.
  */
 @ExtendWith(SnakepitLeakCheck.class)
@@ -50,8 +53,9 @@ class SmallSharedMemoryTest {
     }
   }
 
-  @Test
-  void hundredMegabytesTravelBothWaysThroughA64MegabyteShm(@TempDir Path dir) throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"lane", "grpc"})
+  void hundredMegabytesTravelBothWaysThroughA64MegabyteShm(String transport, @TempDir Path dir) throws Exception {
     assumeTrue(canUnshare(), "needs root and unshare -m (a private mount namespace)");
     var payload = new byte[100_000_000];
     new Random(64).nextBytes(payload);
@@ -59,8 +63,8 @@ class SmallSharedMemoryTest {
     var output = dir.resolve("out.bin");
     Files.write(input, payload);
 
-    // gRPC: the lane's inline fallback for bytes that do not fit in /dev/shm is not there yet (open in #10).
-    var run = inSmallShm(dir, "call", "echo_bytes", "data=@" + input, "--output", output.toString(), "--compact", "--transport", "grpc");
+    var run = inSmallShm(dir, "call", "echo_bytes", "data=@" + input, "--output", output.toString(), "--compact",
+        "--transport", transport);
 
     assertThat(run.exit()).as(run.toString()).isZero();
     assertThat(Files.mismatch(input, output)).isEqualTo(-1L);

@@ -8,40 +8,44 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code snakepit call} on an adapter written in Snakepit 0.13's style (src/test/python/snakepit_style_cli). */
 @ExtendWith(SnakepitLeakCheck.class)
 class SnakepitStyleAdapterCallTest {
   private static final String PYTHONPATH = Path.of("src/test/python").toAbsolutePath().toString();
 
-  private static Cli.Run call(String... args) {
+  private static Cli.Run call(String transport, String... args) {
     var command = new ArrayList<>(List.of("call"));
     command.addAll(List.of(args));
     command.addAll(List.of("--adapter", "snakepit_style_cli.HandlerStyleAdapter", "--pythonpath", PYTHONPATH, "--compact",
-        // gRPC: the lane does not yet list tools an adapter serves through an execute_tool override (open in #10).
-        "--transport", "grpc"));
+        "--transport", transport));
     return Cli.run(command.toArray(String[]::new));
   }
 
-  @Test
-  void shouldRunAHandlerToolThroughAnExecuteToolOverride() {
-    var run = call("multiply", "a=6", "b=7");
+  @ParameterizedTest
+  @ValueSource(strings = {"lane", "grpc"})
+  void shouldRunAHandlerToolThroughAnExecuteToolOverride(String transport) {
+    var run = call(transport, "multiply", "a=6", "b=7");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.outJson().asDouble()).isEqualTo(42.0);
   }
 
-  @Test
-  void shouldGiveTheToolItsCorrelationIdAndSession() {
-    var run = call("traced");
+  @ParameterizedTest
+  @ValueSource(strings = {"lane", "grpc"})
+  void shouldGiveTheToolItsCorrelationIdAndSession(String transport) {
+    var run = call(transport, "traced");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.outJson().path("has_correlation_id").asBoolean()).as(run.toString()).isTrue();
   }
 
-  @Test
-  void shouldDeliverOddObjectsGracefullyAndSpecialFloatsAsDoubles() {
-    var run = call("odd_objects");
+  @ParameterizedTest
+  @ValueSource(strings = {"lane", "grpc"})
+  void shouldDeliverOddObjectsGracefullyAndSpecialFloatsAsDoubles(String transport) {
+    var run = call(transport, "odd_objects");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     var result = run.outJson();

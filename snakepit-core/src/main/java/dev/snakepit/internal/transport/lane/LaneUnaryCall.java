@@ -138,6 +138,10 @@ final class LaneUnaryCall extends CompletableFuture<ToolResponse> implements Lan
     }
     var data = LaneDecoding.bytes(payload);
     if ((flags & LaneFrames.F_BINARY) != 0) {
+      if (resultSlot != null && data.length >= SharedMemory.THRESHOLD) {
+        // The worker could not write the offered file (a full /dev/shm): counted and logged once, as over gRPC.
+        lane.sharedMemory.resultFellBack(lane.workerId, data.length);
+      }
       return new ToolResponse(true, null, ByteBuffer.wrap(data), null, metadata, micros / 1000);
     }
     return new ToolResponse(true, data, null, null, metadata, micros / 1000);

@@ -20,15 +20,19 @@ import java.util.concurrent.Future;
  * {@link LaneWriter} writes, {@link LaneHostServer} answers the worker's host calls.
  */
 final class LaneWorkerTransport implements WorkerTransport {
+  private final String workerId;
   private final LaneSocket socket;
   private final LaneCallTable table = new LaneCallTable();
   private final LaneWriter writer;
   private final LaneCallContext context;
   private final LaneHostServer hostServer;
   private final LaneReadRole readRole;
+  /** Set once the pool listens for telemetry ({@link #streamTelemetry}); until then the worker sends none. */
+  private volatile LaneTelemetry telemetry;
 
   LaneWorkerTransport(SocketChannel channel, String workerId, int maxMessageSize, SharedMemory sharedMemory,
       boolean workerTakesSharedMemory, LaneHostCalls hostCalls, String poolName) throws IOException {
+    this.workerId = workerId;
     this.socket = new LaneSocket(channel, workerId, reason -> failAll());
     this.writer = new LaneWriter(socket, workerId, maxMessageSize, sharedMemory, workerTakesSharedMemory);
     this.context = new LaneCallContext(socket, table, writer, sharedMemory, maxMessageSize, workerId);
@@ -117,9 +121,33 @@ final class LaneWorkerTransport implements WorkerTransport {
         }
       }
       case LaneFrames.HOST_CALL, LaneFrames.HOST_TOOLS -> hostServer.frame(type, callId, payload);
-      case LaneFrames.TELEMETRY -> { }
+      case LaneFrames.TELEMETRY -> {
+        var events = telemetry;
+        if (events == null) {
+          throw new LaneFrames.LaneProtocolException("TELEMETRY frame before the host enabled telemetry");
+        }
+        events.frame(payload);
+      }
       case LaneFrames.GOAWAY -> socket.close("the worker said goodbye: " + LaneDecoding.utf8(payload));
       default -> throw new LaneFrames.LaneProtocolException("unexpected " + LaneFrames.name(type) + " frame from the worker");
+    }
+  }
+
+  /**
+   * Asks the worker for its tools' telemetry events (a TELEMETRY_CONTROL frame): only pools with
+   * event listeners call this, so other lanes carry no telemetry at all.
+   */
+  @Override
+  public void streamTelemetry(java.util.function.Consumer<dev.snakepit.PoolEventListener.TelemetryEvent> sink) {
+    var events = new LaneTelemetry(workerId, sink);
+    telemetry = events;
+    try {
+      writer.writeFrame(LaneFrames.TELEMETRY_CONTROL, 0, 0, ByteBuffer.wrap(LaneTelemetry.ENABLE));
+    } catch (RuntimeException e) {
+      // The lane closed already: the pool replaces the worker, and the replacement gets its own request.
+    }
+    if (socket.closed()) {
+      events.close(); // failAll may have run before the field was set
     }
   }
 
@@ -129,6 +157,10 @@ final class LaneWorkerTransport implements WorkerTransport {
       p.fail(socket.connectionLost());
     }
     readRole.wakeReader();
+    var events = telemetry;
+    if (events != null) {
+      events.close();
+    }
   }
 
   @Override

@@ -59,8 +59,7 @@ final class LaneWriter {
           sharedBytes += bytes.remaining();
           continue;
         } catch (java.io.UncheckedIOException failure) {
-          LOG.warn("Shared-memory hand-off of argument '{}' to {} failed, sending it inline: {}", e.getKey(), workerId,
-              failure.getMessage());
+          // /dev/shm full or gone: the frame carries the bytes (SharedMemory counted it and logged it once).
           sharedMemory.release(slot, false);
         }
       }
