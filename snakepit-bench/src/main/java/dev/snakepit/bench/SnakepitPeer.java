@@ -46,10 +46,25 @@ final class SnakepitPeer implements AutoCloseable {
   static SnakepitPeer start(BenchContext context, String name, int workers, UnaryOperator<SnakepitConfig.Builder> tweak) {
     var pit = context.track(Snakepit.start(tweak.apply(config(context, workers)).build()));
     var peer = new SnakepitPeer(context, pit, name);
-    for (int i = 0; i < workers; i++) {
-      peer.echo("warm-up");
-    }
+    peer.warmEveryWorker(workers);
     return peer;
+  }
+
+  /**
+   * One call on every worker before anything is measured: a worker's first call pays one-time costs
+   * (first use of the call path, copy-on-write faults in a forked worker) that belong to the startup
+   * scenario. Sequential calls would all go to the one hot worker the pool prefers; calls in flight
+   * at once spread over the least busy, one per worker, until every worker has answered.
+   */
+  private void warmEveryWorker(int workers) {
+    var warmed = new java.util.HashSet<String>();
+    for (int round = 0; round < 10 && warmed.size() < workers; round++) {
+      var calls = new java.util.ArrayList<java.util.concurrent.CompletableFuture<dev.snakepit.ToolResult>>();
+      for (int i = 0; i < workers; i++) {
+        calls.add(pit.executeAsync("echo", Map.of("message", "warm-up")));
+      }
+      calls.forEach(call -> warmed.add(call.join().workerId()));
+    }
   }
 
   String name() {
