@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_lane import Client, serving
 
-from snakepit_bridge import BaseAdapter, telemetry, tool
+from snakepit_bridge import BaseAdapter, SessionContext, telemetry, tool
 from snakepit_bridge.lane import frames as f
 from snakepit_bridge.wire import shm
 
@@ -45,6 +45,10 @@ class MisbehavingAdapter(BaseAdapter):
     @tool(description="add")
     def add(self, a: int, b: int) -> int:
         return a + b
+
+    @tool(description="end this call's session on the host")
+    def end_session(self, ctx: SessionContext) -> int:
+        return ctx.host.cleanup_session(ctx.session_id).resources_cleaned
 
     @tool(description="emit one telemetry event")
     def emit(self, name: str) -> bool:
@@ -215,3 +219,14 @@ def test_a_result_that_does_not_fit_in_shared_memory_travels_in_the_message(
         assert (frame_type, got, flags & (f.F_BINARY | f.F_SHM)) == (f.RESULT, call_id, f.F_BINARY)
         assert payload[4:] == b"\x00" * 5000
     assert sum("inside messages instead (logged once)" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_session_cleanup_reaches_the_host_as_a_host_tools_frame(lane) -> None:
+    head = json.dumps({"t": "end_session", "s": "session-a"}).encode()
+    lane.send(f.CALL, 1, f.U32X2.pack(0, 0) + f.U32.pack(len(head)) + head)
+    frame_type, _, host_call, payload = lane.recv()
+    assert frame_type == f.HOST_TOOLS
+    assert json.loads(payload) == {"s": "session-a", "cleanup": True}
+    lane.send(f.HOST_RESULT, host_call, b'{"success": true, "resources_cleaned": 1}')
+    frame_type, _, call_id, payload = lane.recv()
+    assert (frame_type, call_id, json.loads(payload[4:])) == (f.RESULT, 1, 1)

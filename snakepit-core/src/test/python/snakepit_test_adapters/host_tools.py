@@ -98,10 +98,8 @@ class HostToolTestAdapter(ShowcaseAdapter):
             raise RuntimeError(response.error_message)
         return {"type_url": response.result.type_url, "value": decode_result(response.result, response.binary_result)}
 
-    @tool(description="Ask the host to clean up this call's session (CleanupSession)")
+    @tool(description="Ask the host to clean up this call's session (CleanupSession; on the lane a HOST_TOOLS frame)")
     def cleanup_session(self) -> dict[str, Any]:
         ctx = _ctx()
-        response = ctx.host.stub.CleanupSession(
-            pb2.CleanupSessionRequest(session_id=ctx.session_id), timeout=10, metadata=ctx.host.call_metadata()
-        )
+        response = ctx.host.cleanup_session(ctx.session_id, timeout=10)
         return {"success": response.success, "resources_cleaned": response.resources_cleaned}

@@ -330,9 +330,7 @@ class HostToolIntegrationTest {
     assertThat(pit.execute("call_host_catching", Map.of("tool", "secret", "raw", true), inB).asMap())
         .containsEntry("error", "HostToolNotFoundError");
 
-    if (!TestPools.onGrpc()) {
-      return; // CleanupSession from Python goes through the host's gRPC stub (Snakepit compatibility)
-    }
+    // SessionContext's host.cleanup_session: CleanupSession on gRPC, a HOST_TOOLS frame on the lane.
     var cleanup = pit.execute("cleanup_session", Map.of(), inA).asMap();
 
     assertThat(cleanup).containsEntry("success", true);

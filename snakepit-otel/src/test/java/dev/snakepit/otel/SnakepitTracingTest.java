@@ -11,6 +11,7 @@ import dev.snakepit.ParamSpec;
 import dev.snakepit.PythonException;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitConfig;
+import dev.snakepit.Transport;
 import dev.snakepit.junit.SnakepitTest;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -55,6 +56,8 @@ class SnakepitTracingTest {
   static final class WithTracing implements SnakepitTest.Configurer {
     @Override
     public void configure(SnakepitConfig.Builder builder) {
+      // The build runs this class once per transport (see the pom): -Dsnakepit.test.transport=GRPC.
+      builder.transport(Transport.valueOf(System.getProperty("snakepit.test.transport", "AUTO")));
       builder.callInterceptor(SnakepitTracing.create(OTEL))
           .hostTool(HostTool.builder("java_double")
               .param(ParamSpec.required("x", ParamSpec.NUMBER, "a number"))

@@ -77,7 +77,7 @@ public final class PoolAssembly {
     // Workers written for Snakepit do not send our token; accept token-less calls only for them.
     var hostServer = new LazyHostServer(config.poolName(), token, config.workerScript() == null, config.maxMessageSize(),
         sessions, catalog, hostCalls);
-    var transports = transportFactory(config, token, runDirectory, hostCalls, hostCallThreads, catalog);
+    var transports = transportFactory(config, token, runDirectory, hostCalls, hostCallThreads, catalog, sessions::remove);
     var launcher = new WorkerLauncher(config, runId, runDirectory, token.value(), transports, hostServer,
         HeartbeatConfig.defaults());
     var registry = new WorkerRegistry(WorkerRegistry.defaultDirectory(), runId);
@@ -128,10 +128,10 @@ public final class PoolAssembly {
 
   /** The one place that decides how the pool talks to its workers. */
   static TransportFactory transportFactory(SnakepitConfig config, AuthToken token, Path runDirectory, HostCalls hostCalls,
-      java.util.concurrent.Executor hostCallThreads, ToolCatalog catalog) {
+      java.util.concurrent.Executor hostCallThreads, ToolCatalog catalog, java.util.function.Predicate<String> endSession) {
     if (config.effectiveTransport() == Transport.LANE) {
       return new LaneTransportFactory(config.poolName(), runDirectory, token.value(), config.maxMessageSize(), hostCalls,
-          hostCallThreads, catalog::register);
+          hostCallThreads, catalog::register, endSession);
     }
     return new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
         Math.min(2, Runtime.getRuntime().availableProcessors()));

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /** Serves HOST_CALL and HOST_TOOLS frames with the pool's host tools. */
 final class LaneHostCalls {
@@ -24,11 +25,23 @@ final class LaneHostCalls {
 
   private final HostCalls invoker;
   private final Executor executor;
+  private final Predicate<String> endSession;
 
-  /** Host calls run by {@code invoker}; each frame is handled on {@code executor}. */
-  LaneHostCalls(HostCalls invoker, Executor executor) {
+  /**
+   * Host calls run by {@code invoker}; each frame is handled on {@code executor}; {@code endSession}
+   * ends a session when Python cleans it up (whether it existed), as the gRPC CleanupSession does.
+   */
+  LaneHostCalls(HostCalls invoker, Executor executor, Predicate<String> endSession) {
     this.invoker = invoker;
     this.executor = executor;
+    this.endSession = endSession;
+  }
+
+  /** Python's {@code SessionContext.cleanup()}: the session and its session host tools go away. */
+  Outcome cleanup(String sessionId) {
+    boolean existed = endSession.test(sessionId);
+    var answer = "{\"success\":true,\"resources_cleaned\":" + (existed ? 1 : 0) + "}";
+    return new Outcome(true, answer.getBytes(StandardCharsets.UTF_8), null, null);
   }
 
   void execute(Runnable task) {

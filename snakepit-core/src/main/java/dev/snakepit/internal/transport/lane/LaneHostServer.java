@@ -38,7 +38,8 @@ final class LaneHostServer {
     if (type == LaneFrames.HOST_TOOLS) {
       var request = Json.readTree(LaneDecoding.bytes(payload), "HOST_TOOLS request");
       var session = request.path("s").asText("");
-      hostCalls.execute(() -> answer(callId, hostCalls.exposed(session)));
+      boolean cleanup = request.path("cleanup").asBoolean(false);
+      hostCalls.execute(() -> answer(callId, cleanup ? hostCalls.cleanup(session) : hostCalls.exposed(session)));
       return;
     }
     if (payload.remaining() < 12) {

@@ -59,14 +59,15 @@ public final class LaneTransportFactory implements TransportFactory {
    * @param hostCalls serves host tools to Python, or null
    * @param hostCallThreads where host calls from Python run (user code: it may block)
    * @param onTools receives each worker's tools as it reports them in WELCOME
+   * @param endSession ends a session Python cleans up (its session host tools go with it); whether it existed
    */
   public LaneTransportFactory(String poolName, Path runDirectory, String token, int maxMessageSize, HostCalls hostCalls,
-      Executor hostCallThreads, BiConsumer<String, List<ToolInfo>> onTools) {
+      Executor hostCallThreads, BiConsumer<String, List<ToolInfo>> onTools, java.util.function.Predicate<String> endSession) {
     this.poolName = poolName;
     this.runDirectory = runDirectory;
     this.token = token;
     this.maxMessageSize = maxMessageSize;
-    this.hostCalls = hostCalls == null ? null : new LaneHostCalls(hostCalls, hostCallThreads);
+    this.hostCalls = hostCalls == null ? null : new LaneHostCalls(hostCalls, hostCallThreads, endSession);
     this.onTools = onTools;
   }
 
