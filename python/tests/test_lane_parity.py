@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_lane import Client, serving
+from test_lane import TOKEN, Client, serving
 
 from snakepit_bridge import BaseAdapter, SessionContext, telemetry, tool
 from snakepit_bridge.lane import frames as f
+from snakepit_bridge.lane import worker
 from snakepit_bridge.wire import shm
 
 LIMIT = 64 * 1024
@@ -230,3 +234,67 @@ def test_a_session_cleanup_reaches_the_host_as_a_host_tools_frame(lane) -> None:
     lane.send(f.HOST_RESULT, host_call, b'{"success": true, "resources_cleaned": 1}')
     frame_type, _, call_id, payload = lane.recv()
     assert (frame_type, call_id, json.loads(payload[4:])) == (f.RESULT, 1, 1)
+
+
+# -- the lane catalogue, worker side (the host side is LaneWireCatalogueTest) ---------------------
+
+
+def goaway_then_eof(client: Client) -> str:
+    frame_type, _, _, payload = client.recv()
+    assert frame_type == f.GOAWAY, payload
+    with pytest.raises(EOFError):
+        client.recv()
+    return payload.decode()
+
+
+def test_a_frame_before_hello_closes_the_lane() -> None:
+    for client, _ in serving(MisbehavingAdapter()):
+        client.call(1, "add", {"a": 1, "b": 2})
+        # (worker.serve closes the socket after a failed handshake; this bare connection leaves that to the test)
+        frame_type, _, _, payload = client.recv()
+        assert (frame_type, b"expected HELLO" in payload) == (f.GOAWAY, True)
+
+
+def test_an_oversized_frame_closes_the_lane_before_its_payload_is_read(lane) -> None:
+    lane.sock.sendall(f.HEADER.pack(LIMIT + f.MIN_LENGTH + 1, f.CALL, 0, 0, 1))
+    assert "frame length" in goaway_then_eof(lane)
+
+
+def test_a_call_whose_header_overruns_its_payload_closes_the_lane(lane) -> None:
+    lane.send(f.CALL, 1, f.U32X2.pack(0, 0) + f.U32.pack(1000) + b"{}")
+    assert "overruns" in goaway_then_eof(lane)
+
+
+def test_a_frame_cut_short_by_the_host_ends_the_connection_quietly() -> None:
+    for client, connection in serving(MisbehavingAdapter()):
+        client.hello()
+        client.sock.sendall(f.HEADER.pack(f.MIN_LENGTH + 100, f.CALL, 0, 0, 1) + b"x" * 10)
+        client.sock.shutdown(socket.SHUT_WR)
+        with pytest.raises(EOFError):
+            client.recv()
+        assert connection.closed
+
+
+def test_a_second_connection_to_a_serving_worker_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.sock")
+    listener = worker.bind(path)
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    serving_thread = threading.Thread(
+        target=worker.serve,
+        args=(listener, MisbehavingAdapter()),
+        kwargs={"worker_id": "w1", "token": TOKEN, "max_frame": LIMIT},
+        daemon=True,
+    )
+    serving_thread.start()
+    host = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    host.connect(path)
+    client = Client(host)
+    assert client.hello()[0] == f.WELCOME
+    intruder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with pytest.raises(ConnectionRefusedError):
+        intruder.connect(path)
+    intruder.close()
+    still_serves(client, 1)
+    host.close()
+    serving_thread.join(10)
+    assert not serving_thread.is_alive()

@@ -217,7 +217,12 @@ public final class LaneTransportFactory implements TransportFactory {
     if ((byte) answer[0] != LaneFrames.WELCOME) {
       throw new StartupFailedException(workerId, "the worker answered HELLO with " + LaneFrames.name((byte) answer[0]), null, null, null);
     }
-    return Json.readTree((byte[]) answer[1], "WELCOME");
+    try {
+      return Json.readTree((byte[]) answer[1], "WELCOME");
+    } catch (IllegalStateException e) {
+      // Not our worker (or a broken one): a failed start the pool reports and retries, not a crash of the pool.
+      throw new StartupFailedException(workerId, "the worker's lane WELCOME is not JSON: " + e.getMessage(), null, null, e);
+    }
   }
 
   private static List<ToolInfo> tools(JsonNode list) {
