@@ -20,6 +20,7 @@ final class ForkedProcess extends Process {
   /** The exit code reported when the template could not tell it (the template died first). */
   static final int UNKNOWN_EXIT = -1;
   private static final long OUTPUT_GRACE_MS = 500;
+  private static final long EXIT_REPORT_GRACE_MS = 2_000;
 
   private final String workerId;
   private final CompletableFuture<Long> attached = new CompletableFuture<>();
@@ -143,7 +144,20 @@ final class ForkedProcess extends Process {
   @Override
   public int exitValue() {
     if (!exit.isDone()) {
-      throw new IllegalThreadStateException("worker " + workerId + " (pid " + pid + ") has not exited");
+      var current = handle;
+      if (current != null && current.isAlive()) {
+        throw new IllegalThreadStateException("worker " + workerId + " (pid " + pid + ") has not exited");
+      }
+      // isAlive() already says it is gone (the handle saw the exit first): the template's exit
+      // report with the real code is a moment away, so wait for it rather than fail the caller.
+      try {
+        exit.get(EXIT_REPORT_GRACE_MS, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        return UNKNOWN_EXIT;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return UNKNOWN_EXIT;
+      }
     }
     return exitCode;
   }
