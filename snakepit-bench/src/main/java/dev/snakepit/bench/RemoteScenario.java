@@ -30,7 +30,7 @@ final class RemoteScenario implements Scenario {
 
   @Override
   public void run(BenchContext context, Report report) {
-    report.section(ID, "7. Remote worker over TCP (32-byte echo; one standalone worker, max 8 concurrent calls)",
+    report.section(ID, "8. Remote worker over TCP (32-byte echo; one standalone worker, max 8 concurrent calls)",
         GrpcFloor.Link.TCP.label, "p50 ratios: time / floor time (lower is better); throughput: calls/s");
     var bytes = LatencyScenario.MESSAGE.getBytes(StandardCharsets.UTF_8);
     var started = new ArrayList<AutoCloseable>();
