@@ -48,6 +48,11 @@ class LaneAdapter(BaseAdapter):
     def count(self, n: int) -> Any:
         yield from range(n)
 
+    @tool(description="yield n items, then raise", supports_streaming=True)
+    def fail_after(self, n: int) -> Any:
+        yield from range(n)
+        raise RuntimeError(f"failed after {n} items")
+
     @tool(description="bytes back")
     def echo_bytes(self, data: bytes) -> bytes:
         return data
@@ -231,6 +236,16 @@ def test_streams_respect_credit(lane) -> None:
         if frame[1] & f.F_FINAL:
             break
     assert [json.loads(c[3]) for c in rest if c[3]] == list(range(3, 10))
+
+
+def test_a_generator_that_raises_midway_delivers_its_chunks_then_the_error(lane) -> None:
+    client, _ = lane
+    client.hello()
+    client.call(1, "fail_after", {"n": 2}, stream=True, credit=32)
+    frames = [client.recv() for _ in range(3)]
+    assert [frame[0] for frame in frames] == [f.CHUNK, f.CHUNK, f.ERROR]
+    assert [json.loads(frame[3]) for frame in frames[:2]] == [0, 1]
+    assert "failed after 2 items" in frames[2][3].decode()
 
 
 def test_a_malformed_frame_closes_the_connection_with_a_reason(lane) -> None:

@@ -217,13 +217,10 @@ class CallHandling:
         meta: dict[str, str] = {}
         if span is not None:
             span.traceparent(meta)  # the Python span that served the call, as over gRPC
+        prefix, flags = f.U32.pack(elapsed_us), 0
         if meta:
             block = json.dumps(meta).encode()
-            prefix = f.U32.pack(elapsed_us) + f.U32.pack(len(block)) + block
-            flags = f.F_META
-        else:
-            prefix = f.U32.pack(elapsed_us)
-            flags = 0
+            prefix, flags = prefix + f.U32.pack(len(block)) + block, f.F_META
         if isinstance(result, (bytes, bytearray, memoryview)):
             check_payload_size("result", len(result), self.max_message_bytes)
             raw = result if isinstance(result, bytes) else bytes(result)
@@ -276,6 +273,7 @@ class CallHandling:
 
     def _stream_sync(self, call: _Call, func: Any, kwargs: dict[str, Any]) -> None:
         iterator = None
+        batch = bytearray()
         scope = self.invoker.scope(call.ctx)
         scope.__enter__()
         try:
@@ -283,7 +281,6 @@ class CallHandling:
                 self._setter(call.ctx)
             result = func(**kwargs)
             iterator = iter(result) if is_iterator_result(result) else iter([result])
-            batch = bytearray()
             batched = 0
             final_sent = False
             cond = call.cond
@@ -321,16 +318,21 @@ class CallHandling:
                 batch += f.HEADER.pack(f.MIN_LENGTH, f.CHUNK, f.F_FINAL, 0, call.call_id)
             self.send_raw(batch)
         except Exception as exc:
-            self._fail(call, exc, True)
+            self._flush_then_fail(call, batch, exc)
         except (SystemExit, KeyboardInterrupt) as exc:
-            self._fail(call, exit_error(call.ctx.tool_name, exc), True)
+            self._flush_then_fail(call, batch, exit_error(call.ctx.tool_name, exc))
         finally:
             if iterator is not None and hasattr(iterator, "close"):
                 with contextlib.suppress(Exception):
                     iterator.close()
             scope.__exit__(None, None, None)
-            self.calls.pop(call.call_id, None)
-            self._count(-1)
+            self._done(call)
+
+    def _flush_then_fail(self, call: _Call, batch: bytearray, exc: BaseException) -> None:
+        # Chunks yielded before the generator raised may still be batched: they go first, then the error.
+        if batch and not self.closed:
+            self.send_raw(batch)
+        self._fail(call, exc, True)
 
     async def _stream_async(self, call: _Call, arguments: dict[str, Any]) -> None:
         event = call.loop_event
