@@ -92,12 +92,16 @@ public final class WorkerPool implements AutoCloseable {
     this.supervisor = new WorkerSupervisor(config.poolName(), config.workers(), config.shutdownGrace(),
         config.stuckCallGrace(), config.healthCheckTimeout(), dispatcher, parts.starter(), backoff, recycling,
         parts.ticker(), scheduler, executor, listeners);
+    var shared = config.sessionDirectory().map(directory -> new SharedSessions(directory, dispatcher)).orElse(null);
     this.calls = new CallRunner(config.callTimeout(), config.maxMessageSize(), config.sessionAffinity(), parts.ticker(),
         dispatcher, supervisor, id -> openSession(id, Map.of()), listeners, parts.instrumentation(),
-        new CallErrors(config.maxMessageSize()), executor);
+        new CallErrors(config.maxMessageSize()), executor, shared);
     this.houseKeeper = new HouseKeeper(config.poolName(), parts.ticker(), sessions, config.sessionTtl(),
         config.healthCheckTimeout(), recycling, supervisor);
     sessions.onRemove(dispatcher::unbind);
+    if (shared != null) {
+      sessions.onRemove(shared::release);
+    }
     this.shutdownHook = parts.shutdownHook()
         ? new Thread(this::closeFromHook, "snakepit-" + config.poolName() + "-shutdown") : null;
   }

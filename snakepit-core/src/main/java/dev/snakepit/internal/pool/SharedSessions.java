@@ -1,0 +1,106 @@
+package dev.snakepit.internal.pool;
+
+import dev.snakepit.SessionDirectory;
+import dev.snakepit.SessionDirectory.Binding;
+import dev.snakepit.SessionException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this replica's session routing in step with a {@link SessionDirectory} shared by several
+ * JVM replicas: before a session call is dispatched, the session is pinned to the remote worker
+ * incarnation the directory names (binding it there first when it has no binding yet), so its
+ * calls reach one worker whichever replica they come through. The directory is called without the
+ * pool's lock; the pin itself is a short locked step of the {@link Dispatcher}.
+ *
+ * <p>A bound worker that is gone keeps the pool's usual semantics: a strict session fails with
+ * {@code WORKER_LOST} (its state is gone; the directory keeps the binding until the session
+ * closes), a {@code HINT} session is moved with the binding's fencing token, so when two replicas
+ * notice the loss together only one move wins and both follow it.
+ */
+final class SharedSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedSessions.class);
+
+  private final SessionDirectory directory;
+  private final Dispatcher dispatcher;
+  /** The bindings this replica holds (session to the binding it last saw), for touch, move and release. */
+  private final Map<String, Binding> held = new ConcurrentHashMap<>();
+
+  SharedSessions(SessionDirectory directory, Dispatcher dispatcher) {
+    this.directory = directory;
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Pins the call's session to the worker the directory names; a no-op when no remote worker serves.
+   *
+   * @throws SessionException {@code WORKER_LOST} when a strict session's worker is gone,
+   *     {@code DIRECTORY_UNAVAILABLE} when the directory failed
+   */
+  void place(Route route, String toolName) {
+    var sessionId = route.sessionId();
+    try {
+      var binding = held.get(sessionId);
+      if (binding != null && dispatcher.pin(sessionId, binding.worker())) {
+        if (directory.touch(sessionId, binding.fencingToken())) {
+          return;
+        }
+        binding = null; // expired, or another replica moved it: ask again
+      }
+      if (binding == null) {
+        var candidate = dispatcher.placementCandidate(sessionId);
+        if (candidate == null) {
+          return;
+        }
+        binding = directory.bind(sessionId, candidate);
+        held.put(sessionId, binding);
+        if (dispatcher.pin(sessionId, binding.worker())) {
+          return;
+        }
+      }
+      if (route.strict()) {
+        throw workerLost(route, toolName, binding);
+      }
+      var candidate = dispatcher.placementCandidate(sessionId);
+      if (candidate == null) {
+        return;
+      }
+      var moved = directory.move(sessionId, binding.fencingToken(), candidate);
+      LOG.info("Session '{}' moved from lost worker {} to {} (fencing token {})", sessionId, binding.worker(),
+          moved.worker(), moved.fencingToken());
+      held.put(sessionId, moved);
+      dispatcher.pin(sessionId, moved.worker());
+    } catch (SessionException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new SessionException(sessionId, SessionException.Reason.DIRECTORY_UNAVAILABLE, toolName, null,
+          "Session '" + sessionId + "': the session directory " + directory + " failed, so the call did not run (a"
+              + " replica that guessed could bind the session to a second worker): " + e.getMessage(), e);
+    }
+  }
+
+  /** Releases the session's binding (it closed or expired); a failure is logged, the binding then expires by its TTL. */
+  void release(String sessionId) {
+    var binding = held.remove(sessionId);
+    if (binding == null) {
+      return;
+    }
+    try {
+      directory.release(sessionId, binding.fencingToken());
+    } catch (RuntimeException e) {
+      LOG.warn("Releasing session '{}' in {} failed; its binding expires with the directory's TTL", sessionId,
+          directory, e);
+    }
+  }
+
+  private static SessionException workerLost(Route route, String toolName, Binding binding) {
+    return new SessionException(route.sessionId(), SessionException.Reason.WORKER_LOST, toolName,
+        binding.worker().toString(),
+        "Session '" + route.sessionId() + "' is bound (shared session directory, fencing token " + binding.fencingToken()
+            + ") to remote worker " + binding.worker() + ", which this pool no longer has; its Python-side state is"
+            + " gone. With " + route.affinity() + " affinity the call is not moved to another worker: close the session"
+            + " and start a new one (or use HINT affinity).");
+  }
+}
