@@ -2,6 +2,7 @@ package dev.snakepit.internal.pool;
 
 import dev.snakepit.SessionDirectory;
 import dev.snakepit.SessionDirectory.Binding;
+import dev.snakepit.SessionDirectory.WorkerIncarnation;
 import dev.snakepit.SessionException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,14 +44,18 @@ final class SharedSessions {
     var sessionId = route.sessionId();
     try {
       var binding = held.get(sessionId);
+      WorkerIncarnation candidate = null;
       if (binding != null && dispatcher.pin(sessionId, binding.worker())) {
         if (directory.touch(sessionId, binding.fencingToken())) {
           return;
         }
-        binding = null; // expired, or another replica moved it: ask again
+        // Expired in the directory, or another replica moved it: ask again, offering the worker
+        // that holds the state as far as this replica knows, so an expiry alone never moves it.
+        candidate = binding.worker();
+        binding = null;
       }
       if (binding == null) {
-        var candidate = dispatcher.placementCandidate(sessionId);
+        candidate = candidate != null ? candidate : dispatcher.placementCandidate(sessionId);
         if (candidate == null) {
           return;
         }
@@ -63,11 +68,11 @@ final class SharedSessions {
       if (route.strict()) {
         throw workerLost(route, toolName, binding);
       }
-      var candidate = dispatcher.placementCandidate(sessionId);
-      if (candidate == null) {
+      var target = dispatcher.placementCandidate(sessionId);
+      if (target == null) {
         return;
       }
-      var moved = directory.move(sessionId, binding.fencingToken(), candidate);
+      var moved = directory.move(sessionId, binding.fencingToken(), target);
       LOG.info("Session '{}' moved from lost worker {} to {} (fencing token {})", sessionId, binding.worker(),
           moved.worker(), moved.fencingToken());
       held.put(sessionId, moved);
@@ -81,7 +86,7 @@ final class SharedSessions {
     }
   }
 
-  /** Releases the session's binding (it closed or expired); a failure is logged, the binding then expires by its TTL. */
+  /** Releases the session's binding (it was closed here); a failure is logged, the binding then expires by its TTL. */
   void release(String sessionId) {
     var binding = held.remove(sessionId);
     if (binding == null) {
@@ -93,6 +98,14 @@ final class SharedSessions {
       LOG.warn("Releasing session '{}' in {} failed; its binding expires with the directory's TTL", sessionId,
           directory, e);
     }
+  }
+
+  /**
+   * Forgets the session here without releasing its binding: it expired on this replica only, and
+   * another replica may still use it (the directory's own TTL ends it when nobody does).
+   */
+  void forget(String sessionId) {
+    held.remove(sessionId);
   }
 
   private static SessionException workerLost(Route route, String toolName, Binding binding) {

@@ -109,6 +109,27 @@ class SharedSessionsTest {
   }
 
   @Test
+  void anExpiryOnOneReplicaForgetsTheSessionThereButKeepsTheSharedBinding() {
+    call(sharedA, replicaA, new Route("s", Affinity.STRICT_QUEUE));
+
+    sharedA.forget("s");
+
+    assertThat(directory.bindings).as("another replica may still use it").containsKey("s");
+  }
+
+  @Test
+  void aBindingThatExpiredInTheDirectoryIsRenewedOnItsWorkerNotMoved() {
+    a2.lastReleased = 1;
+    var route = new Route("s", Affinity.STRICT_QUEUE);
+    call(sharedA, replicaA, route);
+    directory.bindings.remove("s"); // nobody used it for the directory's TTL
+    a1.lastReleased = 10; // A's own pick would now be worker one
+
+    assertThat(call(sharedA, replicaA, route)).isSameAs(a2);
+    assertThat(directory.bindings.get("s").worker()).isEqualTo(TWO);
+  }
+
+  @Test
   void aFailingDirectoryFailsTheCallTypedWithoutRunningIt() {
     directory.failure = new IllegalStateException("Redis at 127.0.0.1:6379 did not answer");
 
