@@ -5,7 +5,6 @@ import dev.snakepit.PoolClosedException;
 import dev.snakepit.PoolEventListener;
 import dev.snakepit.PoolSaturatedException;
 import dev.snakepit.PoolUnavailableException;
-import dev.snakepit.SessionDirectory;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.StartupFailedException;
 import dev.snakepit.internal.time.Scheduler;
@@ -14,7 +13,6 @@ import dev.snakepit.internal.transport.WorkerStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
@@ -250,7 +248,7 @@ final class Dispatcher extends PoolState {
    * The least busy worker; among equals the one released last. Like HikariCP's bag preferring hot
    * connections: with many more workers than calls in flight, a few warm processes carry the load.
    */
-  private PooledWorker leastBusy() {
+  PooledWorker leastBusy() {
     PooledWorker best = null;
     for (var worker : workers) {
       if (worker.state == PooledWorker.State.READY && worker.inFlight < workerConcurrency
@@ -260,58 +258,6 @@ final class Dispatcher extends PoolState {
       }
     }
     return best;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Sessions shared with other replicas (called by SharedSessions, never while it calls the directory)
-  // ---------------------------------------------------------------------------------------------
-
-  /**
-   * The remote worker this replica would bind a session to: the session's own while it serves, else
-   * the least busy one, else any serving one; null when no remote worker serves (local pools).
-   */
-  SessionDirectory.WorkerIncarnation placementCandidate(String sessionId) {
-    lock.lock();
-    try {
-      var bound = router.boundWorker(sessionId);
-      for (var worker : new PooledWorker[] {bound, leastBusy()}) {
-        if (worker != null && worker.state == PooledWorker.State.READY && worker.process.remoteIncarnation() != null) {
-          return worker.process.remoteIncarnation();
-        }
-      }
-      return workers.stream().filter(w -> w.state == PooledWorker.State.READY)
-          .map(w -> w.process.remoteIncarnation()).filter(Objects::nonNull).findFirst().orElse(null);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * Binds the session to a slot on {@code incarnation} (the least busy serving one), unless it is
-   * bound to one already; false when no slot of this pool is on that incarnation any more.
-   */
-  boolean pin(String sessionId, SessionDirectory.WorkerIncarnation incarnation) {
-    lock.lock();
-    try {
-      var bound = router.boundWorker(sessionId);
-      if (bound != null && !SessionRouter.gone(bound) && incarnation.equals(bound.process.remoteIncarnation())) {
-        return true;
-      }
-      PooledWorker best = null;
-      for (var worker : workers) {
-        if (!SessionRouter.gone(worker) && incarnation.equals(worker.process.remoteIncarnation())
-            && (best == null || worker.inFlight < best.inFlight)) {
-          best = worker;
-        }
-      }
-      if (best == null) {
-        return false;
-      }
-      router.bind(sessionId, best);
-      return true;
-    } finally {
-      lock.unlock();
-    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import dev.snakepit.SessionDirectory.Binding;
 import dev.snakepit.SessionDirectory.WorkerIncarnation;
 import dev.snakepit.SessionException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * JVM replicas: before a session call is dispatched, the session is pinned to the remote worker
  * incarnation the directory names (binding it there first when it has no binding yet), so its
  * calls reach one worker whichever replica they come through. The directory is called without the
- * pool's lock; the pin itself is a short locked step of the {@link Dispatcher}.
+ * pool's lock; the pin itself is a short step under the
+ * pool lock.
  *
  * <p>A bound worker that is gone keeps the pool's usual semantics: a strict session fails with
  * {@code WORKER_LOST} (its state is gone; the directory keeps the binding until the session
@@ -45,7 +47,7 @@ final class SharedSessions {
     try {
       var binding = held.get(sessionId);
       WorkerIncarnation candidate = null;
-      if (binding != null && dispatcher.pin(sessionId, binding.worker())) {
+      if (binding != null && pin(sessionId, binding.worker())) {
         if (directory.touch(sessionId, binding.fencingToken())) {
           return;
         }
@@ -55,20 +57,20 @@ final class SharedSessions {
         binding = null;
       }
       if (binding == null) {
-        candidate = candidate != null ? candidate : dispatcher.placementCandidate(sessionId);
+        candidate = candidate != null ? candidate : placementCandidate(sessionId);
         if (candidate == null) {
           return;
         }
         binding = directory.bind(sessionId, candidate);
         held.put(sessionId, binding);
-        if (dispatcher.pin(sessionId, binding.worker())) {
+        if (pin(sessionId, binding.worker())) {
           return;
         }
       }
       if (route.strict()) {
         throw workerLost(route, toolName, binding);
       }
-      var target = dispatcher.placementCandidate(sessionId);
+      var target = placementCandidate(sessionId);
       if (target == null) {
         return;
       }
@@ -76,7 +78,7 @@ final class SharedSessions {
       LOG.info("Session '{}' moved from lost worker {} to {} (fencing token {})", sessionId, binding.worker(),
           moved.worker(), moved.fencingToken());
       held.put(sessionId, moved);
-      dispatcher.pin(sessionId, moved.worker());
+      pin(sessionId, moved.worker());
     } catch (SessionException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -106,6 +108,54 @@ final class SharedSessions {
    */
   void forget(String sessionId) {
     held.remove(sessionId);
+  }
+
+  /**
+   * The remote worker this replica would bind a session to: the session's own while it serves, else
+   * the least busy one, else any serving one; null when no remote worker serves (local pools).
+   */
+  private WorkerIncarnation placementCandidate(String sessionId) {
+    dispatcher.lock.lock();
+    try {
+      var bound = dispatcher.router.boundWorker(sessionId);
+      for (var worker : new PooledWorker[] {bound, dispatcher.leastBusy()}) {
+        if (worker != null && worker.state == PooledWorker.State.READY && worker.process.remoteIncarnation() != null) {
+          return worker.process.remoteIncarnation();
+        }
+      }
+      return dispatcher.workers.stream().filter(w -> w.state == PooledWorker.State.READY)
+          .map(w -> w.process.remoteIncarnation()).filter(Objects::nonNull).findFirst().orElse(null);
+    } finally {
+      dispatcher.lock.unlock();
+    }
+  }
+
+  /**
+   * Binds the session to a slot on {@code incarnation} (the least busy serving one), unless it is
+   * bound to one already; false when no slot of this pool is on that incarnation any more.
+   */
+  private boolean pin(String sessionId, WorkerIncarnation incarnation) {
+    dispatcher.lock.lock();
+    try {
+      var bound = dispatcher.router.boundWorker(sessionId);
+      if (bound != null && !SessionRouter.gone(bound) && incarnation.equals(bound.process.remoteIncarnation())) {
+        return true;
+      }
+      PooledWorker best = null;
+      for (var worker : dispatcher.workers) {
+        if (!SessionRouter.gone(worker) && incarnation.equals(worker.process.remoteIncarnation())
+            && (best == null || worker.inFlight < best.inFlight)) {
+          best = worker;
+        }
+      }
+      if (best == null) {
+        return false;
+      }
+      dispatcher.router.bind(sessionId, best);
+      return true;
+    } finally {
+      dispatcher.lock.unlock();
+    }
   }
 
   private static SessionException workerLost(Route route, String toolName, Binding binding) {
