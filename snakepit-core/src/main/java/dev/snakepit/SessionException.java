@@ -13,7 +13,12 @@ public final class SessionException extends SnakepitException {
     /** The session was idle longer than the session TTL and was removed. */
     EXPIRED,
     /** The session was closed. */
-    CLOSED
+    CLOSED,
+    /**
+     * The {@link SessionDirectory} shared with other JVM replicas could not say where the session
+     * lives (for example its Redis is unreachable); the cause says what failed. The call did not run.
+     */
+    DIRECTORY_UNAVAILABLE
   }
 
   private final String sessionId;
@@ -21,7 +26,13 @@ public final class SessionException extends SnakepitException {
 
   /** Creates the exception. */
   public SessionException(String sessionId, Reason reason, String toolName, String workerId, String message) {
-    super(ErrorCode.SESSION, message, toolName, workerId, null);
+    this(sessionId, reason, toolName, workerId, message, null);
+  }
+
+  /** Creates the exception with its cause. */
+  public SessionException(String sessionId, Reason reason, String toolName, String workerId, String message,
+      Throwable cause) {
+    super(ErrorCode.SESSION, message, toolName, workerId, cause);
     this.sessionId = sessionId;
     this.reason = reason;
   }

@@ -75,6 +75,7 @@ public final class SnakepitConfig {
   private final org.slf4j.event.Level workerLogLevel;
   private final PythonEnvironment pythonEnvironment;
   private final RemoteWorkers remoteWorkers;
+  private final SessionDirectory sessionDirectory;
   private final StartMode startMode;
   private final Transport transport;
   private final List<String> preloadModules;
@@ -118,6 +119,7 @@ public final class SnakepitConfig {
     this.workerLogLevel = b.workerLogLevel;
     this.pythonEnvironment = b.pythonEnvironment;
     this.remoteWorkers = b.remoteWorkers;
+    this.sessionDirectory = b.sessionDirectory;
     this.startMode = b.startMode;
     this.transport = b.transport;
     this.preloadModules = List.copyOf(b.preloadModules);
@@ -180,6 +182,7 @@ public final class SnakepitConfig {
     b.workerLogLevel = workerLogLevel;
     b.pythonEnvironment = pythonEnvironment;
     b.remoteWorkers = remoteWorkers;
+    b.sessionDirectory = sessionDirectory;
     b.startMode = startMode;
     b.transport = transport;
     b.preloadModules.addAll(preloadModules);
@@ -378,6 +381,11 @@ public final class SnakepitConfig {
     return java.util.Optional.ofNullable(remoteWorkers);
   }
 
+  /** The directory that shares session bindings with other JVM replicas, if configured. */
+  public java.util.Optional<SessionDirectory> sessionDirectory() {
+    return java.util.Optional.ofNullable(sessionDirectory);
+  }
+
   /** How workers are started: forked from a template or spawned (default {@link StartMode#AUTO}). */
   public StartMode startMode() {
     return startMode;
@@ -470,6 +478,7 @@ public final class SnakepitConfig {
     private boolean forwardWorkerOutput = true;
     private org.slf4j.event.Level workerLogLevel = org.slf4j.event.Level.WARN;
     private RemoteWorkers remoteWorkers;
+    private SessionDirectory sessionDirectory;
     private StartMode startMode = StartMode.AUTO;
     private Transport transport = Transport.AUTO;
     private final List<String> preloadModules = new ArrayList<>();
@@ -772,6 +781,17 @@ public final class SnakepitConfig {
      */
     public Builder remoteWorkers(RemoteWorkers remote) {
       this.remoteWorkers = Objects.requireNonNull(remote, "remoteWorkers");
+      return this;
+    }
+
+    /**
+     * Shares session bindings with the other JVM replicas that use the same {@link #remoteWorkers}
+     * (default none: each pool routes its sessions on its own): a session's calls then reach the
+     * worker its first call was bound to, through whichever replica they come. Consulted only for
+     * session calls on remote workers; the pool does not close it. See docs/remote.md.
+     */
+    public Builder sessionDirectory(SessionDirectory directory) {
+      this.sessionDirectory = Objects.requireNonNull(directory, "sessionDirectory");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.snakepit.redis;
 
+import dev.snakepit.SessionDirectory;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -30,8 +31,12 @@ import java.util.function.Supplier;
  * that is down fails operations fast with a {@link SessionDirectoryException} naming it; the
  * connection is re-established in the background. Works with a single Redis server (or one behind
  * Sentinel); Redis Cluster is not supported (the scripts touch the shared token counter).
+ *
+ * <p>Give it to each replica's pool with {@code SnakepitConfig.Builder.sessionDirectory(directory)}
+ * (it implements {@link SessionDirectory}); the pool then binds, renews, moves and releases sessions
+ * here by itself.
  */
-public final class RedisSessionDirectory implements AutoCloseable {
+public final class RedisSessionDirectory implements SessionDirectory, AutoCloseable {
   // KEYS[1] binding hash, KEYS[2] token counter; ARGV endpoint, incarnation, ttl ms.
   private static final String BIND_IF_ABSENT = """
       local cur = redis.call('HMGET', KEYS[1], 'endpoint', 'incarnation', 'fence')
@@ -155,6 +160,39 @@ public final class RedisSessionDirectory implements AutoCloseable {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * @throws SessionDirectoryException when Redis cannot be reached in time
+   */
+  @Override
+  public Binding bind(String sessionId, WorkerIncarnation candidate) {
+    return poolView(bindIfAbsent(sessionId, workerRef(candidate)));
+  }
+
+  /**
+   * {@inheritDoc} A move that lost the race to another replica answers the binding that won.
+   *
+   * @throws SessionDirectoryException when Redis cannot be reached in time
+   */
+  @Override
+  public Binding move(String sessionId, long fencingToken, WorkerIncarnation to) {
+    try {
+      return poolView(rebind(sessionId, fencingToken, workerRef(to)));
+    } catch (FencingConflictException e) {
+      return poolView(e.current());
+    }
+  }
+
+  private static WorkerRef workerRef(WorkerIncarnation worker) {
+    return new WorkerRef(worker.endpoint(), worker.incarnationId());
+  }
+
+  private static Binding poolView(SessionBinding binding) {
+    return new Binding(new WorkerIncarnation(binding.worker().endpoint(), binding.worker().incarnationId()),
+        binding.fencingToken());
+  }
+
+  /**
    * The session's binding, without renewing it.
    *
    * @param sessionId the session
@@ -178,6 +216,7 @@ public final class RedisSessionDirectory implements AutoCloseable {
    * @param fencingToken the token this replica holds
    * @return false when the binding is gone or belongs to a newer token
    */
+  @Override
   public boolean touch(String sessionId, long fencingToken) {
     return isOne(run("touch", touchSha, TOUCH_OR_RELEASE, ScriptOutputType.INTEGER, sessionId, Long.toString(fencingToken),
         Long.toString(ttl.toMillis())));
@@ -190,6 +229,7 @@ public final class RedisSessionDirectory implements AutoCloseable {
    * @param fencingToken the token this replica holds
    * @return false when the binding is gone or belongs to a newer token (then it is left alone)
    */
+  @Override
   public boolean release(String sessionId, long fencingToken) {
     return isOne(run("release", touchSha, TOUCH_OR_RELEASE, ScriptOutputType.INTEGER, sessionId, Long.toString(fencingToken), "0"));
   }

@@ -5,6 +5,7 @@ import dev.snakepit.CallOptions;
 import dev.snakepit.CallTimeoutException;
 import dev.snakepit.PoolClosedException;
 import dev.snakepit.PoolEventListener;
+import dev.snakepit.SessionException;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.StreamChunk;
 import dev.snakepit.ToolResult;
@@ -57,12 +58,14 @@ final class CallRunner {
   private final CallInstrumentation instrumentation;
   private final CallErrors errors;
   private final Executor callbacks;
+  /** The session directory shared with other replicas, or null (each session routed here alone). */
+  private final SharedSessions shared;
   final AtomicLong completedCalls = new AtomicLong();
   final AtomicLong failedCalls = new AtomicLong();
 
   CallRunner(Duration callTimeout, int maxMessageSize, Affinity defaultAffinity, Ticker ticker, Dispatcher dispatcher,
       WorkerSupervisor supervisor, Sessions sessions, Listeners listeners, CallInstrumentation instrumentation,
-      CallErrors errors, Executor callbacks) {
+      CallErrors errors, Executor callbacks, SharedSessions shared) {
     this.callTimeout = callTimeout;
     this.maxMessageSize = maxMessageSize;
     this.defaultAffinity = defaultAffinity;
@@ -74,6 +77,7 @@ final class CallRunner {
     this.instrumentation = instrumentation;
     this.errors = errors;
     this.callbacks = callbacks;
+    this.shared = shared;
   }
 
   /** Runs a tool; the future completes on a transport thread. */
@@ -136,6 +140,13 @@ final class CallRunner {
   /** Waits for a worker for the call (counted as an attempt). */
   private CompletableFuture<PooledWorker> acquire(PoolCall call) {
     call.startAttempt();
+    if (shared != null && call.route != null) {
+      try {
+        shared.place(call.route, call.toolName());
+      } catch (SessionException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     return call.waitFor(dispatcher.acquire(call.toolName(), call.route, call.deadlineNanos, call.budget));
   }
 

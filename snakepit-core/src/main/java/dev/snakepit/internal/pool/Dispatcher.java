@@ -248,7 +248,7 @@ final class Dispatcher extends PoolState {
    * The least busy worker; among equals the one released last. Like HikariCP's bag preferring hot
    * connections: with many more workers than calls in flight, a few warm processes carry the load.
    */
-  private PooledWorker leastBusy() {
+  PooledWorker leastBusy() {
     PooledWorker best = null;
     for (var worker : workers) {
       if (worker.state == PooledWorker.State.READY && worker.inFlight < workerConcurrency

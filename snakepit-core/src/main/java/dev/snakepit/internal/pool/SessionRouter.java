@@ -89,12 +89,18 @@ final class SessionRouter {
     return bindings.get(sessionId);
   }
 
+  /** Binds the session to {@code worker} (the shared session directory decided). */
+  void bind(String sessionId, PooledWorker worker) {
+    bindings.put(sessionId, worker);
+  }
+
   /** Forgets the session's binding. */
   void unbind(String sessionId) {
     bindings.remove(sessionId);
   }
 
-  private static boolean gone(PooledWorker worker) {
+  /** Whether the worker takes no more calls (dead, or retiring after a recycle). */
+  static boolean gone(PooledWorker worker) {
     return worker.state == PooledWorker.State.DEAD || worker.state == PooledWorker.State.RETIRING;
   }
 

@@ -70,6 +70,8 @@ public final class WorkerPool implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final WorkerSupervisor supervisor;
   private final CallRunner calls;
+  /** The session directory shared with other replicas, or null. */
+  private final SharedSessions shared;
   private final HouseKeeper houseKeeper;
   private final Scheduler scheduler;
   private final Thread shutdownHook;
@@ -92,12 +94,16 @@ public final class WorkerPool implements AutoCloseable {
     this.supervisor = new WorkerSupervisor(config.poolName(), config.workers(), config.shutdownGrace(),
         config.stuckCallGrace(), config.healthCheckTimeout(), dispatcher, parts.starter(), backoff, recycling,
         parts.ticker(), scheduler, executor, listeners);
+    this.shared = config.sessionDirectory().map(directory -> new SharedSessions(directory, dispatcher)).orElse(null);
     this.calls = new CallRunner(config.callTimeout(), config.maxMessageSize(), config.sessionAffinity(), parts.ticker(),
         dispatcher, supervisor, id -> openSession(id, Map.of()), listeners, parts.instrumentation(),
-        new CallErrors(config.maxMessageSize()), executor);
+        new CallErrors(config.maxMessageSize()), executor, shared);
     this.houseKeeper = new HouseKeeper(config.poolName(), parts.ticker(), sessions, config.sessionTtl(),
         config.healthCheckTimeout(), recycling, supervisor);
     sessions.onRemove(dispatcher::unbind);
+    if (shared != null) {
+      sessions.onRemove(shared::forget);
+    }
     this.shutdownHook = parts.shutdownHook()
         ? new Thread(this::closeFromHook, "snakepit-" + config.poolName() + "-shutdown") : null;
   }
@@ -177,6 +183,9 @@ public final class WorkerPool implements AutoCloseable {
 
   /** Removes a session: its host record, its binding and its session-scoped host tools. */
   public void closeSession(String sessionId) {
+    if (shared != null) {
+      shared.release(sessionId); // only a close releases the shared binding; an expiry here only forgets it
+    }
     sessions.remove(sessionId);
   }
 

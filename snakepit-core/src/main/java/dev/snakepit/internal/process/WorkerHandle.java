@@ -27,6 +27,14 @@ public interface WorkerHandle {
   void awaitPumps();
 
   /**
+   * The remote worker incarnation this handle stands for (its endpoint and incarnation id), which a
+   * {@link dev.snakepit.SessionDirectory} records; null for a local process.
+   */
+  default dev.snakepit.SessionDirectory.WorkerIncarnation remoteIncarnation() {
+    return null;
+  }
+
+  /**
    * Asks the worker for the Python stacks of all its threads (SIGUSR2: faulthandler) and waits up
    * to {@code wait} for them on its stderr; null when it gave none.
    */

@@ -254,6 +254,11 @@ public final class RemoteWorkerStarter implements WorkerStarter, RemoteMembershi
     public void awaitPumps() {}
 
     @Override
+    public dev.snakepit.SessionDirectory.WorkerIncarnation remoteIncarnation() {
+      return new dev.snakepit.SessionDirectory.WorkerIncarnation(worker.endpoint().toString(), worker.incarnation());
+    }
+
+    @Override
     public String toString() {
       return "remote " + worker.endpoint() + "#" + worker.incarnation();
     }

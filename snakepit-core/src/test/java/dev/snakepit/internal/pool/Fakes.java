@@ -1,5 +1,6 @@
 package dev.snakepit.internal.pool;
 
+import dev.snakepit.SessionDirectory;
 import dev.snakepit.internal.process.WorkerHandle;
 import dev.snakepit.internal.transport.ChunkListener;
 import dev.snakepit.internal.transport.StreamCall;
@@ -28,6 +29,8 @@ final class Fakes {
     volatile String stacks;
     volatile int stackDumps;
     volatile String oomKillEvidence;
+    /** The remote worker it stands for, or null for a local process. */
+    volatile SessionDirectory.WorkerIncarnation remote;
 
     Process(long pid) {
       this.pid = pid;
@@ -77,6 +80,11 @@ final class Fakes {
 
     @Override
     public void awaitPumps() {}
+
+    @Override
+    public SessionDirectory.WorkerIncarnation remoteIncarnation() {
+      return remote;
+    }
   }
 
   /** A transport whose calls the test completes (or that answers at once with {@code result}). */
@@ -119,5 +127,12 @@ final class Fakes {
 
   static PooledWorker worker(int slot) {
     return new PooledWorker(slot, 1, "w" + (slot + 1), new Process(100 + slot), new Transport(), Long.MAX_VALUE);
+  }
+
+  /** A pool slot on the remote worker {@code endpoint} in incarnation {@code incarnation}. */
+  static PooledWorker remoteWorker(int slot, String endpoint, String incarnation) {
+    var process = new Process(-1);
+    process.remote = new SessionDirectory.WorkerIncarnation(endpoint, incarnation);
+    return new PooledWorker(slot, 1, "w" + (slot + 1), process, new Transport(), Long.MAX_VALUE);
   }
 }
