@@ -3,12 +3,10 @@ package dev.snakepit.cli;
 import dev.snakepit.CallOptions;
 import dev.snakepit.PoolEventListener;
 import dev.snakepit.Snakepit;
-import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +37,10 @@ import picocli.CommandLine.Spec;
       "--kill-every. Prints calls ok, calls failed with a typed error (by type), calls",
       "lost (must be 0) and leaked processes after close (must be 0). Exit status 1",
       "when a call was lost or a process leaked.",
+      "With --standalone: remote workers (docs/remote.md), --workers standalone workers",
+      "on 127.0.0.1, idempotent calls and sessions for --duration, a SIGKILL and restart",
+      "on the same port every --kill-every (with --partition every other fault is a 3 s",
+      "SIGSTOP); also reports sessions that got WORKER_LOST and the time to notice a loss.",
       ""
     })
 final class ChaosCommand implements Callable<Integer> {
@@ -75,8 +77,18 @@ final class ChaosCommand implements Callable<Integer> {
   int callers;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "2m",
-      description = "Load mode: how long the callers run (default: ${DEFAULT-VALUE}).")
+      description = "Load and --standalone modes: how long the callers run (default: ${DEFAULT-VALUE}).")
   Duration duration;
+
+  @Option(names = "--standalone", description = "Remote-worker mode: start --workers standalone workers"
+      + " (python -m snakepit_bridge.server) on 127.0.0.1 with a generated token, run --concurrency idempotent callers"
+      + " and a session per worker for --duration, and every --kill-every SIGKILL a random worker and restart it"
+      + " on the same port.")
+  boolean standalone;
+
+  @Option(names = "--partition", description = "With --standalone: every other fault is a partition stand-in instead"
+      + " of a kill: the worker is SIGSTOPped for 3 s (alive but silent), then SIGCONTed.")
+  boolean partition;
 
   @Mixin
   PoolOptions pool;
@@ -92,6 +104,12 @@ final class ChaosCommand implements Callable<Integer> {
     }
     if (load) {
       return load(commandLine, out, term);
+    }
+    if (standalone) {
+      return standalone(commandLine, out, term);
+    }
+    if (partition) {
+      throw new picocli.CommandLine.ParameterException(commandLine, "--partition goes with --standalone");
     }
     if (calls < 1 || workers < 1 || concurrency < 1) {
       throw new picocli.CommandLine.ParameterException(commandLine, "--calls, --workers and --concurrency must be positive");
@@ -111,9 +129,7 @@ final class ChaosCommand implements Callable<Integer> {
         + " in flight, a SIGKILL every " + killEvery.toMillis() + " ms" + (idempotent ? ", idempotent calls" : ""));
     out.flush();
 
-    var ok = new AtomicInteger();
-    var typed = new ConcurrentHashMap<String, AtomicInteger>();
-    var untyped = new ConcurrentHashMap<String, AtomicInteger>();
+    var tally = new CallTally();
     var kills = new AtomicInteger();
     var futures = new ArrayList<CompletableFuture<ToolResult>>();
     long started = System.nanoTime();
@@ -131,13 +147,7 @@ final class ChaosCommand implements Callable<Integer> {
               : pit.executeAsync("echo", Map.of("message", Map.of("call", i)), options);
           future.whenComplete((r, e) -> {
             permits.release();
-            if (e == null) {
-              ok.incrementAndGet();
-            } else {
-              var cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-              var bucket = cause instanceof SnakepitException ? typed : untyped;
-              bucket.computeIfAbsent(cause.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
-            }
+            tally.record(e);
           });
           futures.add(future);
         }
@@ -153,21 +163,17 @@ final class ChaosCommand implements Callable<Integer> {
       statsAtEnd = Map.of("crashes", stats.crashes(), "restarts", stats.restarts(), "workers", stats.workers());
     }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    long lost = futures.stream().filter(f -> !f.isDone()).count() + untyped.values().stream().mapToInt(AtomicInteger::get).sum();
+    futures.stream().filter(f -> !f.isDone()).forEach(f -> tally.recordUnanswered());
     var leaked = ResourceProbe.stillAlive(pids);
 
-    int failed = typed.values().stream().mapToInt(AtomicInteger::get).sum();
     out.println();
     out.println("  workers killed           " + kills.get() + " (pool saw " + statsAtEnd.get("crashes") + " crashes, "
         + statsAtEnd.get("restarts") + " restarts; " + pids.size() + " worker processes in all)");
-    out.println("  calls ok                 " + ok.get());
-    out.println("  calls failed, typed      " + failed + (failed == 0 ? "" : "  " + new TreeMap<>(typed)));
-    out.println("  calls lost               " + (lost == 0 ? term.green("0") : term.red(Long.toString(lost)))
-        + (untyped.isEmpty() ? "" : "  untyped: " + new TreeMap<>(untyped)));
+    tally.print(out, term);
     out.println("  leaked processes         " + (leaked.isEmpty() ? term.green("0") : term.red(leaked.size() + " " + leaked)));
     out.println("  elapsed                  " + elapsedMs + " ms");
     out.flush();
-    return lost == 0 && leaked.isEmpty() && ok.get() + failed == calls ? 0 : 1;
+    return tally.lost() == 0 && leaked.isEmpty() && tally.ok() + tally.typedFailures() == calls ? 0 : 1;
   }
 
   private int load(picocli.CommandLine commandLine, java.io.PrintWriter out, Terminal term) throws Exception {
@@ -196,6 +202,25 @@ final class ChaosCommand implements Callable<Integer> {
     out.println("  leaked processes         " + (leaked.isEmpty() ? term.green("0") : term.red(leaked.size() + " " + leaked)));
     out.flush();
     return result.passed() && leaked.isEmpty() ? 0 : 1;
+  }
+
+  private int standalone(picocli.CommandLine commandLine, java.io.PrintWriter out, Terminal term) throws Exception {
+    if (workers < 1 || concurrency < 1 || killEvery.isZero() || duration.isZero()) {
+      throw new picocli.CommandLine.ParameterException(commandLine,
+          "--workers, --concurrency, --kill-every and --duration must be positive");
+    }
+    if (pool.remote != null) {
+      throw new picocli.CommandLine.ParameterException(commandLine,
+          "--standalone starts its own workers: leave out --remote (to test your own workers, use chaos without --standalone"
+              + " against local ones, or RemoteNetworkFailureTest)");
+    }
+    // Twice as many slots as workers: a lost worker's slots move to the live ones (docs/remote.md).
+    var plan = new RemoteChaosRun.Plan(workers, concurrency, duration, killEvery, partition);
+    var python = pool.python != null ? pool.python : dev.snakepit.SnakepitConfig.builder().build().python();
+    var run = new RemoteChaosRun(plan, python, pool.adapter, remote -> pool.builder(commandLine, "chaos-remote", 2 * workers)
+        .remoteWorkers(remote).workerConcurrency(2).restartBackoff(Duration.ofMillis(20), Duration.ofSeconds(1))
+        .breakerThreshold(100));
+    return run.run(out, term);
   }
 
   private void killLoop(Snakepit pit, AtomicBoolean stop, AtomicInteger kills) {
