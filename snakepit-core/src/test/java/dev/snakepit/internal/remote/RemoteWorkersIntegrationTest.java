@@ -130,9 +130,11 @@ class RemoteWorkersIntegrationTest {
     var driver = new RemoteMembershipDriver(membership, System::nanoTime, new NamedThreadFactory("test", "membership"));
     closeLast.addFirst(driver);
 
-    Waiting.require("both workers up", Duration.ofSeconds(30), () -> membership.live().size() == 2);
+    // The listener hears of a change just after live() shows it (it runs outside the membership's lock).
+    Waiting.require("both workers up", Duration.ofSeconds(30), () -> membership.live().size() == 2 && up.size() == 2);
     first.kill();
-    Waiting.require("the killed worker taken out", Duration.ofSeconds(30), () -> membership.live().size() == 1);
+    Waiting.require("the killed worker taken out", Duration.ofSeconds(30),
+        () -> membership.live().size() == 1 && !down.isEmpty());
 
     assertThat(membership.live()).extracting(RemoteWorker::endpoint).containsExactly(second.endpoint());
     assertThat(down).singleElement().asString().startsWith(first.endpoint() + ": 2 health checks failed in a row");
