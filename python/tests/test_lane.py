@@ -21,6 +21,7 @@ from snakepit_bridge.lane import frames as f
 from snakepit_bridge.lane.connection import LaneConnection
 
 TOKEN = "lane-token"
+ASYNC_GATE = threading.Event()
 
 
 class LaneAdapter(BaseAdapter):
@@ -52,6 +53,20 @@ class LaneAdapter(BaseAdapter):
     def fail_after(self, n: int) -> Any:
         yield from range(n)
         raise RuntimeError(f"failed after {n} items")
+
+    @tool(description="async: yield n items, then raise", supports_streaming=True)
+    async def afail_after(self, n: int) -> Any:
+        for i in range(n):
+            yield i
+        raise RuntimeError(f"async failed after {n} items")
+
+    @tool(description="async: yield 1, wait for the test's gate, yield 2", supports_streaming=True)
+    async def agated(self) -> Any:
+        import asyncio
+
+        yield 1
+        await asyncio.get_running_loop().run_in_executor(None, ASYNC_GATE.wait, 10)
+        yield 2
 
     @tool(description="bytes back")
     def echo_bytes(self, data: bytes) -> bytes:
@@ -246,6 +261,32 @@ def test_a_generator_that_raises_midway_delivers_its_chunks_then_the_error(lane)
     assert [frame[0] for frame in frames] == [f.CHUNK, f.CHUNK, f.ERROR]
     assert [json.loads(frame[3]) for frame in frames[:2]] == [0, 1]
     assert "failed after 2 items" in frames[2][3].decode()
+
+
+def test_an_async_generator_that_raises_midway_delivers_its_chunks_then_the_error(lane) -> None:
+    client, _ = lane
+    client.hello()
+    client.call(1, "afail_after", {"n": 3}, stream=True, credit=32)
+    frames = [client.recv() for _ in range(4)]
+    assert [frame[0] for frame in frames] == [f.CHUNK, f.CHUNK, f.CHUNK, f.ERROR]
+    assert [json.loads(frame[3]) for frame in frames[:3]] == [0, 1, 2]
+    assert "async failed after 3 items" in frames[3][3].decode()
+
+
+def test_an_async_generator_that_waits_sends_what_it_yielded_before_waiting(lane) -> None:
+    client, _ = lane
+    client.hello()
+    ASYNC_GATE.clear()
+    client.call(1, "agated", {}, stream=True, credit=32)
+    try:
+        first = client.recv(timeout=5)  # batched chunks must not wait for the generator's next item
+        assert first[0] == f.CHUNK and json.loads(first[3]) == 1
+    finally:
+        ASYNC_GATE.set()
+    second = client.recv()
+    assert second[0] == f.CHUNK and json.loads(second[3]) == 2
+    final = client.recv()
+    assert final[0] == f.CHUNK and final[1] & f.F_FINAL
 
 
 def test_a_malformed_frame_closes_the_connection_with_a_reason(lane) -> None:

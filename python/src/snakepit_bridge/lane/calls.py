@@ -1,9 +1,8 @@
-"""Running calls on a lane connection: inline sync tools, the tool pool, the event loop, streams."""
+"""Running calls on a lane connection: inline sync tools, the tool pool, the event loop (streams: ``streams``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import json
 import logging
@@ -19,16 +18,14 @@ from ..runtime.invoker import exit_error, is_iterator_result, is_stream_chunk_li
 from ..session_context import SessionContext
 from ..tools.validation import bind_arguments
 from ..wire.shm import read_file, write_result
-from ..wire.values import StreamChunk, add_binary_arguments, encode_chunk, to_json
+from ..wire.values import add_binary_arguments, to_json
 from . import frames as f
+from .streams import StreamHandling
 
 __all__ = ["CallHandling"]
 
 log = logging.getLogger("snakepit_bridge.lane")
 
-STREAM_BATCH = 64  # chunks of a fast generator coalesced into one write
-SLOW_STEP_S = 0.00005  # a generator step slower than this flushes what is buffered before the next
-_DONE = object()
 
 
 class _Call:
@@ -46,7 +43,7 @@ class _Call:
         self.loop_event: asyncio.Event | None = None
 
 
-class CallHandling:
+class CallHandling(StreamHandling):
     """The call-running half of ``LaneConnection`` (which provides sending, the read role and the counters)."""
 
     # Provided by LaneConnection.
@@ -251,115 +248,6 @@ class CallHandling:
             context["correlation_id"] = correlation_id
         self.send(f.ERROR, call.call_id, error_json(exc, context).encode())
 
-    # -- streams ------------------------------------------------------------------------------
-
-    def _chunk_frame(self, call_id: int, item: Any) -> bytes:
-        is_final = False
-        extra = None
-        if isinstance(item, StreamChunk):
-            is_final = bool(item.is_final)
-            extra = item.metadata
-            item = item.data
-        elif isinstance(item, dict) and item.get("is_final") is True:
-            is_final = True
-        data, content_type = encode_chunk(item)
-        check_payload_size("stream item", len(data), self.max_message_bytes)
-        flags = (f.F_FINAL if is_final else 0) | _CHUNK_KINDS.get(content_type, f.CHUNK_BYTES)
-        if extra:
-            meta = json.dumps({str(k): str(v) for k, v in extra.items()}).encode()
-            data = f.U32.pack(len(meta)) + meta + data
-            flags |= f.F_META
-        return f.HEADER.pack(len(data) + f.MIN_LENGTH, f.CHUNK, flags, 0, call_id) + data
-
-    def _stream_sync(self, call: _Call, func: Any, kwargs: dict[str, Any]) -> None:
-        iterator = None
-        batch = bytearray()
-        scope = self.invoker.scope(call.ctx)
-        scope.__enter__()
-        try:
-            if self._setter is not None:
-                self._setter(call.ctx)
-            result = func(**kwargs)
-            iterator = iter(result) if is_iterator_result(result) else iter([result])
-            batched = 0
-            final_sent = False
-            cond = call.cond
-            assert cond is not None
-            step_started = time.perf_counter()
-            while True:
-                if batch and (batched >= STREAM_BATCH or call.credit == 0):
-                    self.send_raw(batch)
-                    batch = bytearray()
-                    batched = 0
-                if call.credit == 0:
-                    with cond:
-                        while call.credit == 0 and not call.cancelled and not self.closed:
-                            cond.wait()
-                if call.cancelled or self.closed:
-                    return
-                item = next(iterator, _DONE)
-                now = time.perf_counter()
-                slow = now - step_started > SLOW_STEP_S
-                step_started = now
-                if item is _DONE:
-                    break
-                frame = self._chunk_frame(call.call_id, item)
-                call.credit -= 1
-                batch += frame
-                batched += 1
-                if frame[5] & f.F_FINAL:
-                    final_sent = True
-                    break
-                if slow:
-                    self.send_raw(batch)
-                    batch = bytearray()
-                    batched = 0
-            if not final_sent:
-                batch += f.HEADER.pack(f.MIN_LENGTH, f.CHUNK, f.F_FINAL, 0, call.call_id)
-            self.send_raw(batch)
-        except Exception as exc:
-            self._flush_then_fail(call, batch, exc)
-        except (SystemExit, KeyboardInterrupt) as exc:
-            self._flush_then_fail(call, batch, exit_error(call.ctx.tool_name, exc))
-        finally:
-            if iterator is not None and hasattr(iterator, "close"):
-                with contextlib.suppress(Exception):
-                    iterator.close()
-            scope.__exit__(None, None, None)
-            self._done(call)
-
-    def _flush_then_fail(self, call: _Call, batch: bytearray, exc: BaseException) -> None:
-        # Chunks yielded before the generator raised may still be batched: they go first, then the error.
-        if batch and not self.closed:
-            self.send_raw(batch)
-        self._fail(call, exc, True)
-
-    async def _stream_async(self, call: _Call, arguments: dict[str, Any]) -> None:
-        event = call.loop_event
-        assert event is not None
-        try:
-            with self.invoker.scope(call.ctx):
-                final_sent = False
-                async with contextlib.aclosing(self.invoker.stream(call.ctx, arguments)) as items:
-                    async for item in items:
-                        while call.credit <= 0 and not call.cancelled:
-                            event.clear()
-                            await event.wait()
-                        if call.cancelled:
-                            return
-                        frame = self._chunk_frame(call.call_id, item)
-                        call.credit -= 1
-                        self.send_raw(frame)
-                        if frame[5] & f.F_FINAL:
-                            final_sent = True
-                            break
-                if not final_sent:
-                    self.send(f.CHUNK, call.call_id, b"", f.F_FINAL)
-        except asyncio.CancelledError:
-            log.info("stream %s cancelled", call.ctx.tool_name)
-        except Exception as exc:
-            self._fail(call, exc, True)
-
     # -- the event loop -----------------------------------------------------------------------
 
     def _on_loop(self, call: _Call, coroutine: Any) -> None:
@@ -396,5 +284,3 @@ class CallHandling:
                 self._loop = holder[0]
             return self._loop
 
-
-_CHUNK_KINDS = {"application/json": f.CHUNK_JSON, "text/plain": f.CHUNK_TEXT, "application/octet-stream": f.CHUNK_BYTES}

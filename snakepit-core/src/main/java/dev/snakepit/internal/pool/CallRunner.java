@@ -340,7 +340,7 @@ final class CallRunner {
     }
     call.running();
     streamStarted(worker, call.request);
-    stream.start(worker.transport.stream(call.request, Duration.ofNanos(remaining), ChunkIterator.BUFFER, stream.listener()));
+    stream.start(worker.transport.stream(call.request, Duration.ofNanos(remaining), StreamCredit.INITIAL, stream.listener()));
     return stream;
   }
 
@@ -369,7 +369,7 @@ final class CallRunner {
       call.running();
       streamStarted(worker, call.request);
       long remaining = Math.max(1, call.remainingNanos(ticker.read()));
-      worker.transport.stream(call.request, Duration.ofNanos(remaining), 1, callback);
+      worker.transport.stream(call.request, Duration.ofNanos(remaining), StreamCredit.INITIAL, callback);
       return done;
     });
     outcome.whenComplete((r, e) -> call.done());

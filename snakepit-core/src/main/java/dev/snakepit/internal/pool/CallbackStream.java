@@ -10,7 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** A streaming call whose chunks go to a callback, one at a time, asking for the next after each. */
+/**
+ * A streaming call whose chunks go to a callback, one at a time on the transport's reading thread;
+ * {@link StreamCredit} lets the worker send ahead, so a slow callback holds the stream back.
+ */
 final class CallbackStream implements ChunkListener {
   private final CallRunner pool;
   private final PooledWorker worker;
@@ -20,6 +23,7 @@ final class CallbackStream implements ChunkListener {
   private final CompletableFuture<Void> done;
   private final AtomicBoolean released = new AtomicBoolean();
   private final long startNanos;
+  private final StreamCredit credit = new StreamCredit();
   private volatile StreamCall call;
 
   CallbackStream(CallRunner pool, PooledWorker worker, String toolName, Duration budget, Consumer<StreamChunk> onChunk,
@@ -60,7 +64,10 @@ final class CallbackStream implements ChunkListener {
       done.completeExceptionally(e);
       return;
     }
-    call.request(1);
+    int grant = credit.consumed(chunk.data().length);
+    if (grant > 0) {
+      call.request(grant);
+    }
   }
 
   @Override

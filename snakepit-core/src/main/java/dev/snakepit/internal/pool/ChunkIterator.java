@@ -14,11 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A streaming call seen as an iterator. The transport delivers at most {@link #BUFFER} chunks ahead
- * of the consumer (flow control), so a slow consumer never buffers an unbounded stream.
+ * A streaming call seen as an iterator. The transport delivers no more chunks ahead of the consumer
+ * than {@link StreamCredit} grants (flow control), so a slow consumer never buffers an unbounded stream.
  */
 final class ChunkIterator implements ToolStream {
-  static final int BUFFER = 32;
 
   private sealed interface Event permits Chunk, Failed, Completed {}
 
@@ -36,6 +35,7 @@ final class ChunkIterator implements ToolStream {
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean released = new AtomicBoolean();
   private final long startNanos;
+  private final StreamCredit credit = new StreamCredit();
   private volatile StreamCall call;
   private StreamChunk next;
   private boolean finished;
@@ -84,7 +84,10 @@ final class ChunkIterator implements ToolStream {
     switch (event) {
       case Chunk c -> {
         next = c.chunk();
-        call.request(1);
+        int grant = credit.consumed(next.data().length);
+        if (grant > 0) {
+          call.request(grant);
+        }
         return true;
       }
       case Completed c -> {
