@@ -156,4 +156,3 @@ class GracefulJSONEncoder(json.JSONEncoder):
 
     def default(self, o: Any) -> Any:
         return graceful_default(o)
-

@@ -27,7 +27,6 @@ __all__ = ["CallHandling"]
 log = logging.getLogger("snakepit_bridge.lane")
 
 
-
 class _Call:
     """A call in progress: its context, cancellation hooks and stream credit."""
 
@@ -283,4 +282,3 @@ class CallHandling(StreamHandling):
                 ready.wait()
                 self._loop = holder[0]
             return self._loop
-

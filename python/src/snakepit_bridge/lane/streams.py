@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
