@@ -68,6 +68,10 @@ class LaneAdapter(BaseAdapter):
         await asyncio.get_running_loop().run_in_executor(None, ASYNC_GATE.wait, 10)
         yield 2
 
+    @tool(description="call host tool double with x")
+    def via_host(self, ctx: SessionContext, x: int) -> Any:
+        return ctx.call_host_tool("double", x=x)
+
     @tool(description="bytes back")
     def echo_bytes(self, data: bytes) -> bytes:
         return data
@@ -287,6 +291,32 @@ def test_an_async_generator_that_waits_sends_what_it_yielded_before_waiting(lane
     assert second[0] == f.CHUNK and json.loads(second[3]) == 2
     final = client.recv()
     assert final[0] == f.CHUNK and final[1] & f.F_FINAL
+
+
+def test_a_host_call_is_one_round_trip_without_fetching_the_host_tool_list(lane) -> None:
+    client, _ = lane
+    client.hello()
+    client.call(1, "via_host", {"x": 21})
+    frame_type, _, host_call_id, payload = client.recv()
+    assert frame_type == f.HOST_CALL, f.TYPE_NAMES.get(frame_type, frame_type)
+    (header_length,) = struct.unpack_from(">I", payload, 8)
+    header = json.loads(payload[12 : 12 + header_length])
+    assert header["t"] == "double" and header["a"] == {"x": 21}
+    client.send(f.HOST_RESULT, host_call_id, b"42")
+    assert result(client.recv()) == 42
+
+
+def test_an_unknown_host_tool_raises_the_hosts_not_found_error_with_the_available_tools(lane) -> None:
+    client, _ = lane
+    client.hello()
+    client.call(1, "via_host", {"x": 1})
+    _, _, host_call_id, _ = client.recv()
+    error = {"type": "HostToolNotFoundError", "message": "Unknown", "context": {"available_tools": ["triple"]}}
+    client.send(f.HOST_RESULT, host_call_id, json.dumps(error).encode(), f.F_FAILED)
+    frame_type, _, _, payload = client.recv()
+    assert frame_type == f.ERROR
+    answer = json.loads(payload)
+    assert answer["type"] == "HostToolNotFoundError" and "triple" in answer["message"]
 
 
 def test_a_malformed_frame_closes_the_connection_with_a_reason(lane) -> None:

@@ -176,9 +176,12 @@ class SessionContext:
         Raises ``HostToolNotFoundError`` (listing the available tools) for an unknown name and
         ``HostToolError`` (remote type and message) when the host tool fails.
         """
-        tools = self.host_tools
-        if name not in tools:
-            raise HostToolNotFoundError(name, sorted(tools))
+        known = self._host_tools
+        if known is None and not getattr(self._require_host(), "reports_unknown_tools", False):
+            # Other hosts may not name the available tools in their answer: check the list first.
+            known = self.host_tools
+        if known is not None and name not in known:
+            raise HostToolNotFoundError(name, sorted(known))
         return self._invoke_host_tool(name, kwargs)
 
     async def acall_host_tool(self, name: str, **kwargs: Any) -> Any:

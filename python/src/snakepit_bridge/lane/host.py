@@ -68,6 +68,9 @@ class LaneHost:
     """What ``SessionContext`` uses to reach the host (the lane's stand-in for ``HostClient``)."""
 
     stub = None  # no gRPC stub: Snakepit adapters that use it need the gRPC transport
+    # Our host answers an unknown tool with HostToolNotFoundError listing the available ones, so
+    # ``SessionContext.call_host_tool`` need not fetch the list first (one round trip per call less).
+    reports_unknown_tools = True
 
     def __init__(self, connection: LaneConnection) -> None:
         self._connection = connection

@@ -2,6 +2,7 @@ package dev.snakepit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.snakepit.testsupport.LeakCheck;
@@ -84,6 +85,8 @@ class HostToolIntegrationTest {
               }
             })
             .build())
+        .hostTool(HostTool.of("which_thread", "The id of the thread the handler runs on",
+            (args, ctx) -> Map.of("thread_id", Thread.currentThread().threadId())))
         .hostTool(HostTool.builder("java_only").exposedToPython(false).handler((args, ctx) -> "hidden").build())
         .build();
     pit = Snakepit.start(config);
@@ -126,7 +129,7 @@ class HostToolIntegrationTest {
     var view = view(null);
 
     assertThat(view.get("proxies")).isEqualTo(List.of("describe_value", "echo_value", "explode", "parse_json",
-        "process_list", "reverse_bytes", "slow", "whoami"));
+        "process_list", "reverse_bytes", "slow", "which_thread", "whoami"));
     assertThat(view.get("aliases")).isEqualTo(view.get("proxies"));
     assertThat(view.get("docs")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
         .containsEntry("parse_json", "Parse JSON text into a value");
@@ -282,6 +285,27 @@ class HostToolIntegrationTest {
     assertThat(outcome).containsEntry("error", "HostToolError").containsEntry("remote_type", "HostToolTimeoutError");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     assertThat(SLOW_HANDLER_INTERRUPTED.await(5, TimeUnit.SECONDS)).as("handler interrupted").isTrue();
+    // On the lane the handler ran on this very thread: the interrupt that stopped it must not linger.
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    assertThat(callHost("echo_value", Map.of("value", 7)).asLong()).isEqualTo(7L);
+  }
+
+  @Test
+  void onTheLaneABlockingCallersHostCallRunsOnTheCallersOwnThread() {
+    assumeFalse(TestPools.onGrpc(), "over gRPC host calls arrive on the host's callback server");
+
+    var seen = callHost("which_thread", Map.of()).asMap();
+
+    // No hand-off: the caller only waits for the tool, which waits for this answer.
+    assertThat(((Number) seen.get("thread_id")).longValue()).isEqualTo(Thread.currentThread().threadId());
+  }
+
+  @Test
+  void anAsynchronousCallersHostCallRunsOnAHostCallThread() throws Exception {
+    var seen = pit.executeAsync("call_host", Map.of("tool", "which_thread", "arguments", Map.of()))
+        .get(10, TimeUnit.SECONDS).asMap();
+
+    assertThat(((Number) seen.get("thread_id")).longValue()).isNotEqualTo(Thread.currentThread().threadId());
   }
 
   // ---- context, runtime registration, sessions --------------------------------------------

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,7 +74,11 @@ public final class PoolAssembly {
     // Host tool handlers may block (they are user code): each call gets its own virtual thread.
     var hostCallThreads = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-host-call-", 1).factory());
-    var hostCalls = new HostToolInvoker(hostTools, hostCallThreads, config.maxMessageSize(), contexts, ticker);
+    var timer = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(config.poolName(), "timer"));
+    // Host calls run in place schedule an alarm each and nearly always call it off: drop those at once.
+    timer.setRemoveOnCancelPolicy(true);
+    var scheduler = new ExecutorScheduler(timer);
+    var hostCalls = new HostToolInvoker(hostTools, hostCallThreads, config.maxMessageSize(), contexts, ticker, scheduler);
     // Workers written for Snakepit do not send our token; accept token-less calls only for them.
     var hostServer = new LazyHostServer(config.poolName(), token, config.workerScript() == null, config.maxMessageSize(),
         sessions, catalog, hostCalls);
@@ -87,7 +92,6 @@ public final class PoolAssembly {
     WorkerStarter starter = remote != null ? remote.starter
         : new ProcessWorkerStarter(launcher, transports, registry, catalog, config.eventListeners(),
             config.maxMessageSize(), config.startupTimeout(), ticker);
-    var timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(config.poolName(), "timer"));
     var callbacks = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name(NamedThreadFactory.PREFIX + config.poolName() + "-callback-", 1).factory());
 
@@ -112,7 +116,7 @@ public final class PoolAssembly {
     afterWorkers.add(() -> deleteTree(runDirectory));
     afterWorkers.add(registry::delete);
 
-    var parts = new WorkerPool.Parts(config, ticker, new ExecutorScheduler(timer), callbacks,
+    var parts = new WorkerPool.Parts(config, ticker, scheduler, callbacks,
         () -> ThreadLocalRandom.current().nextDouble(), starter, sessions, catalog, hostTools, instrumentation, true,
         List.copyOf(afterWorkers), transports::sharedMemoryFallbacks);
     // Workers of instances that died without cleaning up (kill -9 of a JVM) go first.

@@ -28,6 +28,15 @@ public interface HostCalls {
   Pending start(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
       Duration callerRemaining);
 
+  /**
+   * Runs a call on the calling thread and returns its outcome: what {@link #start} then
+   * {@link Pending#await} do, without handing the handler to a thread of its own. Past the call's
+   * time limit the calling thread is interrupted and the outcome is a timeout. For a caller that
+   * would only wait anyway (a thread blocked on the tool call that made this host call).
+   */
+  Outcome runHere(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
+      Duration callerRemaining);
+
   /** One call in progress (or already decided). */
   interface Pending {
     /** Waits for the outcome; past the call's time limit the handler is interrupted and the outcome is a timeout. */

@@ -7,6 +7,7 @@ import dev.snakepit.InvalidArgumentsException;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolResult;
 import dev.snakepit.internal.codec.Json;
+import dev.snakepit.internal.time.Scheduler;
 import dev.snakepit.internal.time.Ticker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,12 +24,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs host tool calls: look-up, argument checks, the handler on its own virtual thread under a
- * time limit, and the encoding of the result or of the error document Python decodes
+ * Runs host tool calls: look-up, argument checks, the handler under a time limit (on its own virtual
+ * thread, or on the caller's thread for {@link #runHere}), and the encoding of the result or of the error document Python decodes
  * ({@code {type, message, traceback, stacktrace, context}}). Knows nothing of gRPC: the host server
  * translates requests and outcomes.
  */
@@ -44,18 +46,20 @@ public final class HostToolInvoker implements HostCalls {
   private final int maxResultBytes;
   private final HostContextFactory contexts;
   private final Ticker ticker;
+  private final Scheduler timer;
 
   /**
    * An invoker running handlers on {@code executor} (one virtual thread per task), giving each the
-   * context {@code contexts} makes.
+   * context {@code contexts} makes; {@code timer} interrupts handlers run in place at their time limit.
    */
   public HostToolInvoker(HostToolRegistry registry, ExecutorService executor, int maxMessageSize,
-      HostContextFactory contexts, Ticker ticker) {
+      HostContextFactory contexts, Ticker ticker, Scheduler timer) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.maxResultBytes = Math.max(1, maxMessageSize - ENVELOPE_BYTES);
     this.contexts = Objects.requireNonNull(contexts, "contexts");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.timer = Objects.requireNonNull(timer, "timer");
   }
 
   @Override
@@ -66,6 +70,49 @@ public final class HostToolInvoker implements HostCalls {
   @Override
   public Call start(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
       Duration callerRemaining) {
+    var prepared = prepare(sessionId, toolName, metadata, arguments, callerRemaining);
+    if (prepared.decided != null) {
+      return new Call(prepared.decided);
+    }
+    try {
+      Future<Outcome> future = executor.submit(() -> run(prepared.invocation, prepared.context, prepared.started));
+      return new Call(future, prepared.deadline, prepared.limit, toolName, sessionId, prepared.started);
+    } catch (RejectedExecutionException e) {
+      return new Call(error("HostShutdownError", "The host is shutting down; host tool '" + toolName + "' did not run.",
+          "", baseContext(toolName, sessionId), prepared.started));
+    }
+  }
+
+  @Override
+  public Outcome runHere(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
+      Duration callerRemaining) {
+    var prepared = prepare(sessionId, toolName, metadata, arguments, callerRemaining);
+    if (prepared.decided != null) {
+      return prepared.decided;
+    }
+    var alarm = new Alarm(Thread.currentThread());
+    var scheduled = timer.schedule(alarm::ring, prepared.limit);
+    Outcome outcome;
+    try {
+      outcome = run(prepared.invocation, prepared.context, prepared.started);
+    } finally {
+      scheduled.cancel();
+    }
+    if (alarm.silence()) {
+      var context = baseContext(toolName, sessionId).put("timeout_ms", prepared.limit.toMillis());
+      return error("HostToolTimeoutError", "Host tool '" + toolName + "' did not finish within "
+          + prepared.limit.toMillis() + " ms (the caller's deadline or the tool's timeout) and was interrupted.", "",
+          context, prepared.started);
+    }
+    return outcome;
+  }
+
+  /** A call ready to run, or its outcome when look-up or the arguments already decided it. */
+  private record Prepared(Outcome decided, HostTool.Invocation invocation, dev.snakepit.HostToolContext context,
+      long started, long deadline, Duration limit) {}
+
+  private Prepared prepare(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
+      Duration callerRemaining) {
     long started = ticker.read();
     var tool = registry.find(sessionId, toolName).filter(HostTool::exposedToPython).orElse(null);
     if (tool == null) {
@@ -74,13 +121,13 @@ public final class HostToolInvoker implements HostCalls {
       context.putPOJO("available_tools", available);
       var message = "Unknown host tool '" + toolName + "'. Available host tools: "
           + (available.isEmpty() ? "(none)" : String.join(", ", available)) + ".";
-      return new Call(error("HostToolNotFoundError", message, "", context, started));
+      return decided(error("HostToolNotFoundError", message, "", context, started));
     }
     HostTool.Invocation invocation;
     try {
       invocation = tool.bind(arguments.decode());
     } catch (InvalidArgumentsException e) {
-      return new Call(invalidArguments(e, toolName, sessionId, started));
+      return decided(invalidArguments(e, toolName, sessionId, started));
     }
     var limit = registry.timeoutOf(tool);
     if (callerRemaining != null && callerRemaining.compareTo(limit) < 0) {
@@ -89,12 +136,46 @@ public final class HostToolInvoker implements HostCalls {
     long deadline = started + limit.toNanos();
     var context = contexts.create(toolName, sessionId == null || sessionId.isEmpty() ? null : sessionId, metadata,
         () -> Duration.ofNanos(Math.max(0, deadline - ticker.read())));
-    try {
-      Future<Outcome> future = executor.submit(() -> run(invocation, context, started));
-      return new Call(future, deadline, limit, toolName, sessionId, started);
-    } catch (RejectedExecutionException e) {
-      return new Call(error("HostShutdownError", "The host is shutting down; host tool '" + toolName + "' did not run.",
-          "", baseContext(toolName, sessionId), started));
+    return new Prepared(null, invocation, context, started, deadline, limit);
+  }
+
+  private static Prepared decided(Outcome outcome) {
+    return new Prepared(outcome, null, null, 0, 0, Duration.ZERO);
+  }
+
+  /**
+   * Interrupts a handler run in place when its time limit passes. {@link #silence} tells whether it
+   * rang, and if so waits until the interrupt landed and clears it, so it cannot hit the thread's
+   * next task.
+   */
+  private static final class Alarm {
+    private static final int ARMED = 0;
+    private static final int RINGING = 1;
+    private static final int RUNG = 2;
+    private static final int SILENCED = 3;
+    private final Thread thread;
+    private final AtomicInteger state = new AtomicInteger(ARMED);
+
+    Alarm(Thread thread) {
+      this.thread = thread;
+    }
+
+    void ring() {
+      if (state.compareAndSet(ARMED, RINGING)) {
+        thread.interrupt();
+        state.set(RUNG);
+      }
+    }
+
+    boolean silence() {
+      if (state.compareAndSet(ARMED, SILENCED)) {
+        return false;
+      }
+      while (state.get() != RUNG) {
+        Thread.onSpinWait();
+      }
+      Thread.interrupted();
+      return true;
     }
   }
 

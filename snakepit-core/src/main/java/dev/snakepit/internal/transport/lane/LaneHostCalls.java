@@ -68,7 +68,10 @@ final class LaneHostCalls {
     return new Outcome(true, list.toString().getBytes(StandardCharsets.UTF_8), null, null);
   }
 
-  /** Runs one host call: {@code header} is the call's JSON header, {@code blobs} its bytes arguments in order. */
+  /**
+   * Runs one host call on this thread: {@code header} is the call's JSON header, {@code blobs} its
+   * bytes arguments in order.
+   */
   Outcome call(byte[] header, byte[] blobs, Duration remaining) {
     JsonNode node = Json.readTree(header, "HOST_CALL header");
     var tool = node.path("t").asText("");
@@ -89,7 +92,8 @@ final class LaneHostCalls {
       arguments.put(name, bytes);
       offset += length;
     }
-    var outcome = invoker.start(session, tool, Map.copyOf(metadata), () -> arguments, remaining).await();
+    // This thread only exists to answer this call (or is the tool caller's, blocked until it is answered).
+    var outcome = invoker.runHere(session, tool, Map.copyOf(metadata), () -> arguments, remaining);
     return new Outcome(outcome.success(), outcome.json(), outcome.binary(), outcome.errorJson());
   }
 }

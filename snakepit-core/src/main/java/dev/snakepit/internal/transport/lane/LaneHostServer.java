@@ -9,8 +9,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers one lane's HOST_CALL and HOST_TOOLS frames (Python calling Java host tools): the frame is
- * parsed on the reading thread, the host tool runs on the pool's host-call executor, and its
- * HOST_RESULT goes back on the same lane.
+ * parsed on the reading thread and its HOST_RESULT goes back on the same lane. A host call read by a
+ * caller blocked on its own tool call runs on that caller's thread once it has left the read role
+ * ({@link LaneReadRole#deferToDriver}): that caller only waits for the tool, which waits for this
+ * answer, so no thread hand-off is needed. Any other host call runs on the pool's host-call executor,
+ * so a slow host tool never stalls the lane's reader.
  */
 final class LaneHostServer {
   private static final Logger LOG = LoggerFactory.getLogger(LaneHostServer.class);
@@ -21,6 +24,7 @@ final class LaneHostServer {
   private final LaneWriter writer;
   private final LaneHostCalls hostCalls;
   private final String workerId;
+  private LaneReadRole readRole;
 
   /** {@code hostCalls} may be null: the pool serves no host tools and every host call fails. */
   LaneHostServer(LaneSocket socket, LaneWriter writer, LaneHostCalls hostCalls, String workerId) {
@@ -28,6 +32,11 @@ final class LaneHostServer {
     this.writer = writer;
     this.hostCalls = hostCalls;
     this.workerId = workerId;
+  }
+
+  /** The lane's read role, asked whether the reading thread may run a host call itself (set before reading starts). */
+  void readBy(LaneReadRole role) {
+    this.readRole = role;
   }
 
   void frame(byte type, int callId, ByteBuffer payload) {
@@ -39,7 +48,7 @@ final class LaneHostServer {
       var request = Json.readTree(LaneDecoding.bytes(payload), "HOST_TOOLS request");
       var session = request.path("s").asText("");
       boolean cleanup = request.path("cleanup").asBoolean(false);
-      hostCalls.execute(() -> answer(callId, cleanup ? hostCalls.cleanup(session) : hostCalls.exposed(session)));
+      run(() -> answer(callId, cleanup ? hostCalls.cleanup(session) : hostCalls.exposed(session)));
       return;
     }
     if (payload.remaining() < 12) {
@@ -55,7 +64,7 @@ final class LaneHostServer {
     payload.get(at + 12, header);
     var blobs = new byte[payload.remaining() - 12 - headerLength];
     payload.get(at + 12 + headerLength, blobs);
-    hostCalls.execute(() -> {
+    Runnable task = () -> {
       LaneHostCalls.Outcome outcome;
       try {
         outcome = hostCalls.call(header, blobs, timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs));
@@ -64,7 +73,14 @@ final class LaneHostServer {
             "{\"type\":\"HostError\",\"message\":" + LaneDecoding.quote(String.valueOf(e.getMessage())) + "}");
       }
       answer(callId, outcome);
-    });
+    };
+    run(task);
+  }
+
+  private void run(Runnable task) {
+    if (readRole == null || !readRole.deferToDriver(task)) {
+      hostCalls.execute(task);
+    }
   }
 
   private void answer(int callId, LaneHostCalls.Outcome outcome) {

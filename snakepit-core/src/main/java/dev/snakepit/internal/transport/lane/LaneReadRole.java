@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * it is free, so a sync call is written and answered on the caller's thread with no hand-off. Calls
  * nobody waits on (async callers, streams, pings) are read by the lane's own reader thread, which
  * yields the role to a blocking caller that asks for it. Whoever reads also expires overdue calls.
+ * A blocking caller that reads a host call leaves the role, runs the host call, then reads on
+ * ({@link #deferToDriver}).
  */
 final class LaneReadRole {
   private static final Logger LOG = LoggerFactory.getLogger(LaneReadRole.class);
@@ -32,6 +34,8 @@ final class LaneReadRole {
   private final Thread backgroundReader;
   private volatile Thread leader;
   private volatile boolean driverWaiting;
+  /** Work the leading caller runs once it has left the read role (touched by the leader only). */
+  private Runnable deferred;
 
   LaneReadRole(LaneSocket socket, LaneCallTable table, LaneWriter writer, FrameReader.FrameSink dispatch,
       String workerId, int maxMessageSize, String threadName) {
@@ -61,13 +65,22 @@ final class LaneReadRole {
         return;
       }
       if (readLock.tryLock()) {
+        Runnable task = null;
         try {
-          leader = me;
-          lead(until, deadlineNanos, false);
+          try {
+            leader = me;
+            lead(until, deadlineNanos, false);
+          } finally {
+            task = deferred;
+            deferred = null;
+            leader = null;
+            readLock.unlock();
+            handOver();
+          }
         } finally {
-          leader = null;
-          readLock.unlock();
-          handOver();
+          if (task != null) {
+            task.run();
+          }
         }
       } else {
         driverWaiting = true;
@@ -77,6 +90,28 @@ final class LaneReadRole {
         LockSupport.parkNanos(this, Math.min(deadlineNanos - now, TimeUnit.MILLISECONDS.toNanos(MAX_SELECT_MS)));
       }
     }
+  }
+
+  /**
+   * Called while dispatching a frame: when the reading thread is a blocking caller (not the lane's
+   * reader thread) and no other caller waits on this lane, {@code task} runs on it right after it
+   * leaves the read role, and this returns true; else false and the caller must run {@code task}
+   * elsewhere. (With other callers waiting, the task might belong to one of their calls and would
+   * hold this caller's answer back.) The reader thread takes over meanwhile if calls need it.
+   */
+  boolean deferToDriver(Runnable task) {
+    var me = Thread.currentThread();
+    if (me == backgroundReader || leader != me || deferred != null) {
+      return false;
+    }
+    for (var pending : table.all()) {
+      var waiter = pending.waiter();
+      if (waiter != null && waiter != me) {
+        return false;
+      }
+    }
+    deferred = task;
+    return true;
   }
 
   /** A call nobody drives was registered: make sure some thread reads for it. */
@@ -101,7 +136,7 @@ final class LaneReadRole {
     try {
       while (!socket.closed()) {
         while (reader.next(dispatch)) {
-          if (until != null && until.isDone()) {
+          if (deferred != null || (until != null && until.isDone())) {
             return;
           }
         }

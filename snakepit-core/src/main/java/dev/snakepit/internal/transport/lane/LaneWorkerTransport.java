@@ -39,6 +39,7 @@ final class LaneWorkerTransport implements WorkerTransport {
     this.hostServer = new LaneHostServer(socket, writer, hostCalls, workerId);
     this.readRole = new LaneReadRole(socket, table, writer, this::dispatch, workerId, maxMessageSize,
         "snakepit-" + poolName + "-lane-" + workerId);
+    hostServer.readBy(readRole);
     readRole.start();
   }
 

@@ -53,6 +53,12 @@ class LaneWireCatalogueTest {
         Duration callerRemaining) {
       throw new AssertionError("a malformed host call reached the host tools: " + toolName);
     }
+
+    @Override
+    public Outcome runHere(String sessionId, String toolName, Map<String, String> metadata, ArgumentDecoder arguments,
+        Duration callerRemaining) {
+      throw new AssertionError("a malformed host call reached the host tools: " + toolName);
+    }
   };
 
   @TempDir
