@@ -50,6 +50,7 @@ public final class SnakepitConfig {
   private final boolean mallocTuning;
   private final int workers;
   private final int workerConcurrency;
+  private final Integer hotWorkers;
   private final Duration startupTimeout;
   private final Duration callTimeout;
   private final int queueCapacity;
@@ -94,6 +95,7 @@ public final class SnakepitConfig {
     this.mallocTuning = b.mallocTuning;
     this.workers = b.workers;
     this.workerConcurrency = b.workerConcurrency;
+    this.hotWorkers = b.hotWorkers;
     this.startupTimeout = b.startupTimeout;
     this.callTimeout = b.callTimeout;
     this.queueCapacity = b.queueCapacity;
@@ -157,6 +159,7 @@ public final class SnakepitConfig {
     b.mallocTuning = mallocTuning;
     b.workers = workers;
     b.workerConcurrency = workerConcurrency;
+    b.hotWorkers = hotWorkers;
     b.startupTimeout = startupTimeout;
     b.callTimeout = callTimeout;
     b.queueCapacity = queueCapacity;
@@ -248,6 +251,18 @@ public final class SnakepitConfig {
   /** Calls one worker runs at once (1: a worker serves one call at a time). */
   public int workerConcurrency() {
     return workerConcurrency;
+  }
+
+  /**
+   * The fewest workers the dispatcher keeps busy before it holds calls back for hot ones (see
+   * {@link Builder#hotWorkers}): as set, else the available processors for local workers and 0
+   * (never hold back) for remote ones.
+   */
+  public int hotWorkers() {
+    if (hotWorkers != null) {
+      return hotWorkers;
+    }
+    return remoteWorkers != null ? 0 : Runtime.getRuntime().availableProcessors();
   }
 
   /** How long a worker may take from spawn to answering Ping. */
@@ -455,6 +470,7 @@ public final class SnakepitConfig {
     private boolean mallocTuning = true;
     private int workers = 2;
     private int workerConcurrency = 1;
+    private Integer hotWorkers;
     private Duration startupTimeout = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(30);
     private int queueCapacity = 1024;
@@ -595,6 +611,24 @@ public final class SnakepitConfig {
         throw new IllegalArgumentException("workerConcurrency must be between 1 and 1024, was " + concurrency);
       }
       this.workerConcurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * The fewest workers kept busy before a call waits for a hot worker instead of waking an idle
+     * one; 0 never holds calls back (default: the available processors for local workers, 0 for
+     * remote ones). With many more workers than cores, dozens of cold Python processes fighting for
+     * a few cores serve fewer calls than a few hot ones. Above this floor the number of busy workers
+     * adapts: it shrinks while more busy workers make calls slower (CPU-bound calls) and grows up to
+     * the whole pool while they do not (calls that wait on I/O). Should the busy workers stop coming
+     * free for 2 ms, waiting calls take idle workers. Applies with one call per worker
+     * ({@link #workerConcurrency} 1) and to calls without a session.
+     */
+    public Builder hotWorkers(int floor) {
+      if (floor < 0 || floor > 256) {
+        throw new IllegalArgumentException("hotWorkers must be between 0 (never hold calls back) and 256, was " + floor);
+      }
+      this.hotWorkers = floor;
       return this;
     }
 

@@ -42,11 +42,14 @@ final class Dispatcher extends PoolState {
   private Supervision supervision;
   /** Releases so far (guarded by the lock): stamps each released worker, so dispatch can prefer hot ones. */
   private long releases;
+  private final HotWorkers hot;
 
 
-  Dispatcher(int workerConcurrency, int queueCapacity, Duration queueTimeout, int breakerThreshold, Ticker ticker,
-      Scheduler scheduler, Listeners listeners, RecyclePolicy recycling) {
+  /** {@code hotWorkers}: see {@link HotWorkers} (0: no limit; only with one call per worker). */
+  Dispatcher(int workerConcurrency, int queueCapacity, Duration queueTimeout, int breakerThreshold, int hotWorkers,
+      Ticker ticker, Scheduler scheduler, Listeners listeners, RecyclePolicy recycling) {
     super(new WaitQueue(queueCapacity), new SessionRouter(workerConcurrency), new StartupBreaker(breakerThreshold));
+    this.hot = new HotWorkers(workerConcurrency == 1 ? hotWorkers : 0);
     this.workerConcurrency = workerConcurrency;
     this.queueTimeout = queueTimeout;
     this.ticker = ticker;
@@ -94,8 +97,13 @@ final class Dispatcher extends PoolState {
       return CompletableFuture.failedFuture(new PoolClosedException(toolName, null));
     }
     PooledWorker worker = null;
+    PooledWorker cold = null;
     if (route == null) {
       worker = leastBusy();
+      if (worker != null && worker.inFlight == 0 && hot.holdBack(busy)) {
+        cold = worker;
+        worker = null;
+      }
     } else {
       switch (router.choose(route, this::leastBusy)) {
         case SessionRouter.Run run -> worker = run.worker();
@@ -119,7 +127,14 @@ final class Dispatcher extends PoolState {
     }
     var waiter = new Waiter(toolName, route);
     if (!queue.offer(waiter)) {
+      if (cold != null) {
+        take(cold);
+        return CompletableFuture.completedFuture(cold);
+      }
       return null;
+    }
+    if (cold != null && hot.scheduleStallCheck()) {
+      scheduleStallCheck();
     }
     // A caller that gives up (cancel, interrupt, its own timeout) frees its place at once: otherwise it
     // would hold a slot nobody waits for until the queue timeout, and live callers would see QUEUE_FULL.
@@ -176,6 +191,8 @@ final class Dispatcher extends PoolState {
       busy--;
       worker.completedCalls++;
       worker.lastReleased = ++releases;
+      long now = ticker.read();
+      hot.freed(now, worker.inFlight == 0 ? now - worker.takenNanos : -1, workers.size());
       if (worker.state == PooledWorker.State.READY && !worker.replacing) {
         recycle = recycling.dueByCalls(worker.completedCalls);
       }
@@ -199,6 +216,46 @@ final class Dispatcher extends PoolState {
   private void take(PooledWorker worker) {
     worker.inFlight++;
     busy++;
+    worker.takenNanos = ticker.read();
+  }
+
+  private void scheduleStallCheck() {
+    long due = ticker.read() + HotWorkers.STALL_NANOS;
+    scheduler.schedule(() -> checkStall(due), Duration.ofNanos(HotWorkers.STALL_NANOS));
+  }
+
+  /** Calls held back for hot workers take idle ones when the busy workers stopped coming free. */
+  private void checkStall(long due) {
+    List<Runnable> handOffs = new ArrayList<>();
+    boolean again;
+    lock.lock();
+    try {
+      hot.stallChecked();
+      long now = ticker.read();
+      // A check that runs late saw the JVM paused (a collection), not workers stuck: look again.
+      boolean paused = now - due > HotWorkers.STALL_NANOS / 2;
+      if (!closing && !paused && hot.stalled(now)) {
+        hot.widen(workers.size());
+      }
+      if (!closing) {
+        for (var idle = leastBusy(); idle != null && idle.inFlight == 0 && queue.size() > 0 && !hot.holdBack(busy);
+            idle = leastBusy()) {
+          var given = handOff(idle);
+          if (given.isEmpty()) {
+            break;
+          }
+          handOffs.addAll(given);
+        }
+      }
+      var idle = leastBusy();
+      again = !closing && queue.size() > 0 && idle != null && idle.inFlight == 0 && hot.scheduleStallCheck();
+    } finally {
+      lock.unlock();
+    }
+    handOffs.forEach(Runnable::run);
+    if (again) {
+      scheduleStallCheck();
+    }
   }
 
   /**
@@ -226,22 +283,6 @@ final class Dispatcher extends PoolState {
       });
     }
     return completions;
-  }
-
-  /** Fails queued strict calls of sessions bound to a worker that is gone; called with the lock held. */
-  private List<Runnable> failStrictWaitersOf(PooledWorker gone) {
-    var failures = new ArrayList<Runnable>();
-    for (var it = queue.iterator(); it.hasNext(); ) {
-      var waiter = it.next();
-      if (waiter.route == null || !waiter.route.strict() || !router.isBoundTo(waiter.route.sessionId(), gone)) {
-        continue;
-      }
-      it.remove();
-      waiter.timeout.cancel();
-      var error = SessionRouter.workerLost(waiter.route, waiter.toolName, gone);
-      failures.add(() -> waiter.future.completeExceptionally(error));
-    }
-    return failures;
   }
 
   /**
@@ -447,39 +488,4 @@ final class Dispatcher extends PoolState {
     handOffs.forEach(Runnable::run);
     return busyWorker;
   }
-
-  /** Marks a worker as retiring (it finishes its calls, takes no new ones). */
-  void retiring(PooledWorker worker) {
-    lock.lock();
-    try {
-      if (worker.state != PooledWorker.State.DEAD) {
-        worker.state = PooledWorker.State.RETIRING;
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Counts a missed health ping; returns true when the worker should now be killed (two in a row). */
-  boolean healthChecked(PooledWorker worker, Throwable error) {
-    lock.lock();
-    try {
-      if (error == null) {
-        worker.missedPings = 0;
-        return false;
-      }
-      if (worker.state == PooledWorker.State.DEAD || closing) {
-        return false;
-      }
-      worker.missedPings++;
-      if (worker.missedPings >= 2 && !worker.killedAsUnhealthy) {
-        worker.killedAsUnhealthy = true;
-        return true;
-      }
-      return false;
-    } finally {
-      lock.unlock();
-    }
-  }
-
 }

@@ -161,4 +161,54 @@ abstract class PoolState {
   PoolUnavailableException unavailable(String toolName) {
     return new PoolUnavailableException(toolName, breaker.consecutiveFailures(), breaker.lastFailure());
   }
+
+  /** Marks a worker as retiring (it finishes its calls, takes no new ones). */
+  void retiring(PooledWorker worker) {
+    lock.lock();
+    try {
+      if (worker.state != PooledWorker.State.DEAD) {
+        worker.state = PooledWorker.State.RETIRING;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts a missed health ping; returns true when the worker should now be killed (two in a row). */
+  boolean healthChecked(PooledWorker worker, Throwable error) {
+    lock.lock();
+    try {
+      if (error == null) {
+        worker.missedPings = 0;
+        return false;
+      }
+      if (worker.state == PooledWorker.State.DEAD || closing) {
+        return false;
+      }
+      worker.missedPings++;
+      if (worker.missedPings >= 2 && !worker.killedAsUnhealthy) {
+        worker.killedAsUnhealthy = true;
+        return true;
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Fails queued strict calls of sessions bound to a worker that is gone; called with the lock held. */
+  List<Runnable> failStrictWaitersOf(PooledWorker gone) {
+    var failures = new ArrayList<Runnable>();
+    for (var it = queue.iterator(); it.hasNext(); ) {
+      var waiter = it.next();
+      if (waiter.route == null || !waiter.route.strict() || !router.isBoundTo(waiter.route.sessionId(), gone)) {
+        continue;
+      }
+      it.remove();
+      waiter.timeout.cancel();
+      var error = SessionRouter.workerLost(waiter.route, waiter.toolName, gone);
+      failures.add(() -> waiter.future.completeExceptionally(error));
+    }
+    return failures;
+  }
 }

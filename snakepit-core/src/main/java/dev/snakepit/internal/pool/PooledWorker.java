@@ -32,6 +32,8 @@ final class PooledWorker {
   long completedCalls;
   /** The dispatcher's release count when this worker was last released: higher is hotter. */
   long lastReleased;
+  /** When the dispatcher last gave this worker a call (ticker nanos). */
+  long takenNanos;
   int missedPings;
   /** A replacement is being started for it. */
   boolean replacing;

@@ -89,7 +89,7 @@ public final class WorkerPool implements AutoCloseable {
     this.listeners = new Listeners(config.eventListeners());
     var recycling = new RecyclePolicy(config.maxCallsPerWorker(), config.maxWorkerAge(), config.maxWorkerMemory(), parts.random());
     this.dispatcher = new Dispatcher(config.workerConcurrency(), config.queueCapacity(), config.queueTimeout(),
-        config.breakerThreshold(), parts.ticker(), scheduler, listeners, recycling);
+        config.breakerThreshold(), config.hotWorkers(), parts.ticker(), scheduler, listeners, recycling);
     var backoff = new Backoff(config.restartBackoffInitial(), config.restartBackoffMax(), parts.random());
     this.supervisor = new WorkerSupervisor(config.poolName(), config.workers(), config.shutdownGrace(),
         config.stuckCallGrace(), config.healthCheckTimeout(), dispatcher, parts.starter(), backoff, recycling,

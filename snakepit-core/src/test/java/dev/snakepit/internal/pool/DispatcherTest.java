@@ -35,7 +35,7 @@ class DispatcherTest {
         queueFull.add(event);
       }
     };
-    var d = new Dispatcher(1, queueCapacity, Duration.ofSeconds(5), 2, clock, clock, new Listeners(List.of(listener)),
+    var d = new Dispatcher(1, queueCapacity, Duration.ofSeconds(5), 2, 0, clock, clock, new Listeners(List.of(listener)),
         new RecyclePolicy(maxCalls, null, 0, () -> 0.5));
     d.supervisedBy(new Dispatcher.Supervision() {
       @Override

@@ -35,7 +35,7 @@ class SharedSessionsTest {
   private final SharedSessions sharedB = new SharedSessions(directory, replicaB);
 
   private Dispatcher dispatcher(PooledWorker... workers) {
-    var d = new Dispatcher(1, 10, Duration.ofSeconds(5), 2, clock, clock, new Listeners(List.of()),
+    var d = new Dispatcher(1, 10, Duration.ofSeconds(5), 2, 0, clock, clock, new Listeners(List.of()),
         new RecyclePolicy(0, null, 0, () -> 0.5));
     d.startingMore(workers.length);
     d.addInitial(List.of(workers));

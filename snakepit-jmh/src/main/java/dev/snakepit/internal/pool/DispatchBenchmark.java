@@ -54,7 +54,7 @@ public class DispatchBenchmark {
         return () -> { };
       }
     };
-    dispatcher = new Dispatcher(4, 100, Duration.ofSeconds(5), 5, ticker, never, new Listeners(List.of()),
+    dispatcher = new Dispatcher(4, 100, Duration.ofSeconds(5), 5, 0, ticker, never, new Listeners(List.of()),
         new RecyclePolicy(0, null, 0, () -> 0.5));
     dispatcher.supervisedBy(new Dispatcher.Supervision() {
       @Override

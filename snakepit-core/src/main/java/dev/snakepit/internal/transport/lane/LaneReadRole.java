@@ -23,6 +23,7 @@ final class LaneReadRole {
   private static final Logger LOG = LoggerFactory.getLogger(LaneReadRole.class);
   private static final int READ_BUFFER = 256 * 1024;
   private static final long MAX_SELECT_MS = 50;
+  private static final long IDLE_PARK_MS = 1000;
 
   private final LaneSocket socket;
   private final LaneCallTable table;
@@ -187,7 +188,9 @@ final class LaneReadRole {
         }
         continue;
       }
-      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(MAX_SELECT_MS));
+      // needReader(), handOver() and wakeReader() unpark this thread when it is needed: the timeout
+      // is only a safety net, long so that a pool of many idle workers does not wake constantly.
+      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
     }
   }
 
