@@ -10,7 +10,6 @@ tool thread pool (``workerConcurrency > 1``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import json
@@ -20,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..runtime.executor import busy_threads
 from ..runtime.invoker import Invoker
@@ -28,6 +27,11 @@ from . import frames as f
 from .calls import CallHandling, _Call
 from .host import LaneHost
 from .telemetry import LaneTelemetry
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["LaneConnection"]
 

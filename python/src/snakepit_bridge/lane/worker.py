@@ -8,7 +8,6 @@ host closes it or stops the process.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import inspect
 import logging
@@ -16,12 +15,17 @@ import os
 import signal
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..wire.values import to_json
 from ..worker import lifecycle
 from . import frames as f
 from .connection import LaneConnection
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["bind", "run", "serve", "tool_descriptions"]
 

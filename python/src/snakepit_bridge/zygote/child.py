@@ -40,8 +40,10 @@ def set_parent_death_signal(signum: int) -> bool:
 def process_start_time(pid: int) -> str | None:
     """The start time of ``pid`` in clock ticks since boot (field 22 of /proc/PID/stat), or ``None``."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            stat = handle.read()
+        # Bytes, decoded here: a text-mode open with encoding="ascii" would import that codec in
+        # every forked worker (the template never opens a file that way).
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read().decode("ascii", "replace")
     except OSError:
         return None
     # The command name (field 2) may contain spaces and parentheses: count from the last ')'.
