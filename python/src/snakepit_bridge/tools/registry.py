@@ -8,7 +8,12 @@ from typing import Any
 from ..errors import ToolNotFoundError
 from .introspection import ToolInfo, describe_tool
 
-__all__ = ["ToolRegistry", "tool_attributes"]
+__all__ = ["ToolRegistry", "class_tools", "tool_attributes"]
+
+# The tools of each adapter class, described once per process. The fork template describes its
+# adapter's (zygote.template), so a forked worker inherits them and answers the host's handshake
+# without introspecting signatures, type hints and docstrings again (milliseconds per worker start).
+_BY_CLASS: dict[type, tuple[ToolInfo, ...]] = {}
 
 
 def tool_attributes(cls: type) -> list[str]:
@@ -27,15 +32,44 @@ def tool_attributes(cls: type) -> list[str]:
     return list(found)
 
 
+def _bound(cls: type, attr: str, instance: object) -> Any:
+    """``getattr(instance, attr)`` as it would be for an instance of ``cls`` with no attributes of its own."""
+    for klass in cls.__mro__:
+        if attr in vars(klass):
+            value = vars(klass)[attr]
+            get = getattr(type(value), "__get__", None)
+            return get(value, instance, cls) if get is not None else value
+    raise AttributeError(attr)
+
+
+def class_tools(cls: type) -> tuple[ToolInfo, ...]:
+    """The tools of adapter class ``cls``, as an instance without attributes of its own has them.
+
+    Described once per process: a description never depends on the instance (methods are bound to
+    a stand-in object; only their signatures, hints and docstrings are read).
+    """
+    tools = _BY_CLASS.get(cls)
+    if tools is None:
+        stand_in = object()
+        tools = tuple(describe_tool(_bound(cls, attr, stand_in), attr, cls) for attr in tool_attributes(cls))
+        _BY_CLASS[cls] = tools
+    return tools
+
+
 class ToolRegistry:
     """The tools of one adapter instance (described from its bound methods)."""
 
     def __init__(self, adapter: Any) -> None:
         cls = type(adapter)
         self.adapter_name = cls.__name__
-        self.tools: tuple[ToolInfo, ...] = tuple(
-            describe_tool(getattr(adapter, attr), attr, cls) for attr in tool_attributes(cls)
-        )
+        attributes = tool_attributes(cls)
+        own = getattr(adapter, "__dict__", {})
+        self.tools: tuple[ToolInfo, ...]
+        if any(attr in own for attr in attributes) or cls.__getattribute__ is not object.__getattribute__:
+            # An instance that replaced a tool, or a class that decides attribute access itself.
+            self.tools = tuple(describe_tool(getattr(adapter, attr), attr, cls) for attr in attributes)
+        else:
+            self.tools = class_tools(cls)
         self.by_name: dict[str, ToolInfo] = {info.name: info for info in self.tools}
 
     def __iter__(self) -> Iterator[ToolInfo]:

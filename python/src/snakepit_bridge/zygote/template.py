@@ -38,6 +38,7 @@ import time
 import traceback
 from typing import Any
 
+from ..tools.registry import class_tools
 from ..worker.lifecycle import adapter_class, preload_adapter
 from ..worker.main import select_transport
 from .child import become_worker, set_parent_death_signal
@@ -110,7 +111,12 @@ class Template:
         with GrpcWatch() as watch:
             for name in modules:
                 importlib.import_module(name)
-            preload_adapter(adapter_class(adapter))
+            cls = adapter_class(adapter)
+            preload_adapter(cls)
+        if callable(getattr(cls, "get_tools", None)):
+            # Forked workers inherit the descriptions (a failure shows in the worker, as without this).
+            with contextlib.suppress(Exception):
+                class_tools(cls)
         return watch.created
 
     # -- the loop ------------------------------------------------------------------------------
