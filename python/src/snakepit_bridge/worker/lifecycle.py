@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import ctypes
 import faulthandler
+import functools
 import importlib
 import inspect
 import logging
@@ -54,8 +55,13 @@ STACK_DUMP_SIGNAL = getattr(signal, "SIGUSR2", None)
 before it recycles a stuck worker)."""
 
 
+@functools.cache
 def parser() -> argparse.ArgumentParser:
-    """The worker's command line (the launch contract, plus ``--transport``)."""
+    """The worker's command line (the launch contract, plus ``--transport``).
+
+    Built once per process: the fork template builds it, so a forked worker only parses. Building
+    it costs milliseconds (argparse formats every option and looks up message translations).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge.server", description="Snakepit bridge worker (serves one adapter)"
     )
