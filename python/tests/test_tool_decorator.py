@@ -190,3 +190,48 @@ def test_overriding_a_tool_without_the_decorator_removes_it() -> None:
             yield n
 
     assert "gen" not in tools_by_name(Child())
+
+
+class _Described(BaseAdapter):
+    @tool(description="twice")
+    def double(self, x: int, ctx: SessionContext | None = None) -> int:
+        """Double it.
+
+        Args:
+            x: the number
+        """
+        return 2 * x
+
+    @staticmethod
+    @tool
+    def static_echo(value: str = "v") -> str:
+        return value
+
+
+def test_tools_described_once_per_class_match_those_described_from_an_instance() -> None:
+    from snakepit_bridge.tools.introspection import describe_tool
+    from snakepit_bridge.tools.registry import class_tools, tool_attributes
+
+    adapter = _Described()
+    from_instance = tuple(describe_tool(getattr(adapter, a), a, _Described) for a in tool_attributes(_Described))
+    assert class_tools(_Described) == from_instance
+    assert adapter.get_tools() == list(from_instance)
+
+
+def test_tools_added_to_a_class_or_replaced_on_an_instance_are_seen() -> None:
+    class Growing(BaseAdapter):
+        @tool
+        def first(self) -> int:
+            return 1
+
+    assert [t.name for t in Growing().get_tools()] == ["first"]
+
+    def second(self: Any, y: str) -> str:
+        return y
+
+    Growing.second = tool(second)  # type: ignore[attr-defined]
+    assert [t.name for t in Growing().get_tools()] == ["first", "second"]
+
+    replaced = Growing()
+    replaced.first = tool(description="own")(lambda: 2)  # type: ignore[method-assign]
+    assert replaced.get_tool("first").description == "own"

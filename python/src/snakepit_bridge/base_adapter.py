@@ -7,11 +7,10 @@ and the tool thread pool (``runtime.executor``).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._current import CURRENT
 from .runtime.executor import busy_threads, run_blocking, tool_executor, tracked
@@ -20,6 +19,11 @@ from .tools.decorator import ToolMetadata, tool
 from .tools.introspection import MISSING, ParameterInfo, ToolInfo, describe_tool, parse_docstring, type_string
 from .tools.registry import ToolRegistry
 from .tools.validation import bind_arguments
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from ._lazy import asyncio  # imported on first use: sync tools never need it
 
 log = logging.getLogger("snakepit.bridge.base_adapter")
 

@@ -7,7 +7,6 @@ imports neither gRPC nor protobuf.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import inspect
@@ -18,7 +17,12 @@ import re
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from ._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["HeartbeatClient", "HeartbeatConfig"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -15,7 +14,11 @@ from .errors import HostToolNotFoundError, SnakepitError, ToolCancelledError
 from .telemetry import tracing
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .wire.host import HostClient
+else:
+    from ._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["HostTool", "SessionContext", "current_context"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import json
 import logging
@@ -12,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._lazy import asyncio  # imported on first use (async tools): sync tools never need it
 from ..errors import check_payload_size, error_json
 from ..runtime.executor import tool_executor, tracked
 from ..runtime.invoker import exit_error, is_iterator_result, is_stream_chunk_like, timeout_seconds

@@ -10,17 +10,19 @@ tool thread pool (``workerConcurrency > 1``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import os
 import socket
 import threading
 import time
+
+# hmac.compare_digest is this same constant-time comparison (hmac falls back to it without OpenSSL);
+# importing hmac would load OpenSSL's libcrypto (_hashlib) in every worker for one token check.
+from _operator import _compare_digest as compare_digest
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..runtime.executor import busy_threads
 from ..runtime.invoker import Invoker
@@ -28,6 +30,11 @@ from . import frames as f
 from .calls import CallHandling, _Call
 from .host import LaneHost
 from .telemetry import LaneTelemetry
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["LaneConnection"]
 
@@ -151,7 +158,7 @@ class LaneConnection(CallHandling):
             self._goaway("HELLO payload is not JSON")
             return False
         presented = str(hello.get("token", "")).encode()
-        if self.token is not None and not hmac.compare_digest(presented, self.token):
+        if self.token is not None and not compare_digest(presented, self.token):
             self._goaway("invalid pool token in HELLO")
             return False
         versions = hello.get("versions") or [hello.get("version")]

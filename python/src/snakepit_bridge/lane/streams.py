@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from .._lazy import asyncio  # imported on first use: a sync generator never needs it
 from ..errors import check_payload_size
 from ..runtime.invoker import exit_error, is_iterator_result
 from ..wire.values import StreamChunk, encode_chunk

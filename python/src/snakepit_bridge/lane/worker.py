@@ -8,7 +8,6 @@ host closes it or stops the process.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import inspect
 import logging
@@ -16,12 +15,17 @@ import os
 import signal
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..wire.values import to_json
 from ..worker import lifecycle
 from . import frames as f
 from .connection import LaneConnection
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["bind", "run", "serve", "tool_descriptions"]
 
@@ -79,8 +83,19 @@ def bind(path: str) -> socket.socket:
     return listener
 
 
-def serve(listener: socket.socket, adapter: Any, *, worker_id: str, token: str | None, max_frame: int) -> str:
-    """Accept the host's connection and serve it; return why it ended."""
+def serve(
+    listener: socket.socket,
+    adapter: Any,
+    *,
+    worker_id: str,
+    token: str | None,
+    max_frame: int,
+    tools: list[dict[str, Any]] | None = None,
+) -> str:
+    """Accept the host's connection and serve it; return why it ended.
+
+    ``tools`` is ``tool_descriptions(adapter)`` when the caller has it already.
+    """
     sock, _ = listener.accept()
     listener.close()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
@@ -94,7 +109,7 @@ def serve(listener: socket.socket, adapter: Any, *, worker_id: str, token: str |
         shm_dir=shm_dir if shm_dir and os.path.isdir(shm_dir) else None,
         allow_pickle=os.environ.get("SNAKEPIT_ALLOW_PICKLE") == "1",
     )
-    connection.tools_json = tool_descriptions(adapter)
+    connection.tools_json = tool_descriptions(adapter) if tools is None else tools
     try:
         if connection.handshake():
             connection.serve()
@@ -137,13 +152,17 @@ def run(args: argparse.Namespace, worker_id: str) -> int:
     if ready_file:
         lifecycle.write_ready_file(ready_file, f"unix:{path}")
     log.info("lane listening on %s (adapter %s, run %s)", path, args.adapter, args.snakepit_run_id)
+    # Described while the host notices the ready file and connects, not after it connected: the
+    # WELCOME that carries the descriptions then leaves at once (they take milliseconds to build).
+    tools = tool_descriptions(adapter)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     token = os.environ.get("SNAKEPIT_AUTH_TOKEN") or None
 
     def serve_then_stop() -> None:
-        log.info("stopping: %s", serve(listener, adapter, worker_id=worker_id, token=token, max_frame=max_bytes))
+        why = serve(listener, adapter, worker_id=worker_id, token=token, max_frame=max_bytes, tools=tools)
+        log.info("stopping: %s", why)
         stop.set()
 
     threading.Thread(target=serve_then_stop, name="snakepit-lane", daemon=True).start()

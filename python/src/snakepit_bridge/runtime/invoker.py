@@ -12,12 +12,11 @@ and encodes what comes back. Nothing per call is written on the (shared) adapter
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._current import CURRENT
 from ..errors import ToolCancelledError, ToolNotFoundError
@@ -25,6 +24,11 @@ from ..session_context import SessionContext
 from ..telemetry import tracing
 from ..wire.values import StreamChunk
 from .executor import run_blocking, tool_executor, tracked
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["Invoker", "ToolExitError", "exit_error", "is_iterator_result", "is_stream_chunk_like", "timeout_seconds"]
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = ["StandaloneOptions", "UsageError", "add_arguments", "is_loopback", "parse_address"]
 
@@ -67,6 +65,8 @@ def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses (127.0.0.0/8, ::1); false for anything else."""
     if host == "localhost":
         return True
+    import ipaddress  # only standalone workers check hosts: every pool worker parses these options
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -75,7 +75,8 @@ def is_loopback(host: str) -> bool:
 
 def _read(path: str, flag: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         raise UsageError(f"{flag} {path!r} cannot be read: {exc.strerror or exc}") from None
 

@@ -6,7 +6,6 @@ kept as plain values; protobuf is imported only when the gRPC stream converts th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fnmatch
 import os
@@ -15,11 +14,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._current import CURRENT
 from . import tracing
 from .correlation import _EXPLICIT as _EXPLICIT_CORRELATION
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["DROPPED_EVENT", "dropped_count", "emit", "serve_stream", "shutdown", "span"]
 

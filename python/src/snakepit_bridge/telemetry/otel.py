@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,6 +32,8 @@ def setup_tracing() -> None:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
     except ImportError:
         return
+    import uuid
+
     current = trace.get_tracer_provider()
     if isinstance(current, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         resource = Resource.create(

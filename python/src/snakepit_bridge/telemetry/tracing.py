@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -41,6 +42,14 @@ class _Otel:
         return True
 
     @classmethod
+    def may_be_set_up(cls) -> bool:
+        """Whether a tracer provider or a current span can exist at all: only code that imported
+        OpenTelemetry (the adapter, an auto-instrumentation) or ``OTEL_PYTHON_TRACER_PROVIDER`` can
+        install one. Asked before the first import, so a worker without tracing never pays for
+        importing OpenTelemetry (~20 ms, on its first call)."""
+        return cls.loaded or "opentelemetry.trace" in sys.modules or bool(os.environ.get("OTEL_PYTHON_TRACER_PROVIDER"))
+
+    @classmethod
     def get_tracer(cls) -> Any:
         return cls.tracer
 
@@ -54,7 +63,7 @@ class _Otel:
         """
         if cls.tracer is not None:
             return True
-        if not cls.load():
+        if not cls.may_be_set_up() or not cls.load():
             return False
         if getattr(cls.trace, "_TRACER_PROVIDER", _UNKNOWN) is None and not cls.provider_from_env:
             return False  # no provider set yet (the common case without tracing)
@@ -165,7 +174,7 @@ def start_internal_span(name: str, metadata: Mapping[str, Any] | None) -> Active
 
 def inject_current(metadata: dict[str, str]) -> None:
     """Overwrite ``traceparent``/``tracestate`` in ``metadata`` with the current span's, when there is one."""
-    if not _Otel.load():
+    if not _Otel.may_be_set_up() or not _Otel.load():
         return
     current = _Otel.trace.get_current_span()
     if current.get_span_context().is_valid:

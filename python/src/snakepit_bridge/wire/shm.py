@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .metadata import SHM_ARGUMENT_PREFIX, SHM_RESULT_KEY, SHM_RESULTS_KEY
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from .._lazy import asyncio  # imported on first use: sync tools never need it
 
 __all__ = ["SharedMemory", "read_file", "write_file", "write_result"]
 

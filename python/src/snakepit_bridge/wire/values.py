@@ -7,15 +7,10 @@ Tool arguments arrive as JSON text (or raw bytes); results leave as JSON text wi
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import enum
 import json
-import pickle
 import sys
-import uuid
 from collections.abc import Mapping
-from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from .._graceful import graceful_default
@@ -49,18 +44,26 @@ class StreamChunk:
     metadata: Mapping[str, str] | None = None
 
 
+def _instance_of(obj: Any, module_name: str, class_name: str) -> bool:
+    module = sys.modules.get(module_name)
+    return module is not None and isinstance(obj, getattr(module, class_name))
+
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, (set, frozenset)):
         return list(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
-    if isinstance(obj, (_dt.datetime, _dt.date, _dt.time)):
+    # A value can only be a datetime, UUID, path or Decimal if its module was imported: asking
+    # sys.modules spares every worker start importing four modules it may never see a value of.
+    datetime = sys.modules.get("datetime")
+    if datetime is not None and isinstance(obj, (datetime.datetime, datetime.date, datetime.time)):
         return obj.isoformat()
     if isinstance(obj, enum.Enum):
         return obj.value
-    if isinstance(obj, (uuid.UUID, PurePath)):
+    if _instance_of(obj, "uuid", "UUID") or _instance_of(obj, "pathlib", "PurePath"):
         return str(obj)
-    if isinstance(obj, Decimal):
+    if _instance_of(obj, "decimal", "Decimal"):
         return int(obj) if obj == obj.to_integral_value() else float(obj)
     module = type(obj).__module__
     if module.startswith("numpy"):
@@ -174,6 +177,8 @@ def add_binary_arguments(
                     received="pickle",
                     problem="value",
                 )
+            import pickle  # only for arguments marked so: most workers never unpickle
+
             arguments[name] = pickle.loads(raw)
         else:
             arguments[name] = raw

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import ctypes
 import faulthandler
+import functools
 import importlib
 import inspect
 import logging
@@ -54,8 +55,13 @@ STACK_DUMP_SIGNAL = getattr(signal, "SIGUSR2", None)
 before it recycles a stuck worker)."""
 
 
+@functools.cache
 def parser() -> argparse.ArgumentParser:
-    """The worker's command line (the launch contract, plus ``--transport``)."""
+    """The worker's command line (the launch contract, plus ``--transport``).
+
+    Built once per process: the fork template builds it, so a forked worker only parses. Building
+    it costs milliseconds (argparse formats every option and looks up message translations).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge.server", description="Snakepit bridge worker (serves one adapter)"
     )
@@ -120,20 +126,21 @@ def fatal(code: int, message: str, exc: BaseException | None = None) -> int:
 
 
 def write_ready_file(path: str, port: int | str) -> None:
-    """Write ``port`` to ``path.tmp``, fsync, rename to ``path`` (atomic for the host)."""
+    """Write ``port`` to ``path.tmp`` and rename it to ``path`` (atomic for the host)."""
     tmp = f"{path}.tmp"
     # Owner-only (0600), like everything in the pool's run directory (docs/reliability.md).
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
-        handle.write(str(port))
-        handle.flush()
-        os.fsync(handle.fileno())
+    # No fsync: the file only hands the endpoint to a host that is running now, and the rename alone
+    # makes it appear whole; it has no use after a machine crash (nor its worker). Raw bytes, since a
+    # text file would import the ascii codec in every forked worker, on its way to ready.
+    data = str(port).encode("ascii")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        directory = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
 
 
 def adapter_class(spec: str) -> Any:

@@ -38,6 +38,8 @@ import time
 import traceback
 from typing import Any
 
+from ..tools.registry import class_tools
+from ..worker import lifecycle
 from ..worker.lifecycle import adapter_class, preload_adapter
 from ..worker.main import select_transport
 from .child import become_worker, set_parent_death_signal
@@ -105,12 +107,19 @@ class Template:
         Returns the gRPC channels and servers created meanwhile (they make forking unsafe).
         """
         importlib.import_module(self.worker_module)
+        if self.worker_module == DEFAULT_WORKER_MODULE:
+            lifecycle.parser()  # built here once, inherited by every forked worker
         for name in TRANSPORT_MODULES.get(select_transport(transport), ()):
             importlib.import_module(name)
         with GrpcWatch() as watch:
             for name in modules:
                 importlib.import_module(name)
-            preload_adapter(adapter_class(adapter))
+            cls = adapter_class(adapter)
+            preload_adapter(cls)
+        if callable(getattr(cls, "get_tools", None)):
+            # Forked workers inherit the descriptions (a failure shows in the worker, as without this).
+            with contextlib.suppress(Exception):
+                class_tools(cls)
         return watch.created
 
     # -- the loop ------------------------------------------------------------------------------
@@ -226,8 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     reason = fork_unsafe_reason(grpc_created=grpc_created)
     if reason is None:
         # Objects from the imports move to a permanent generation: the collector never writes to
-        # them again, so their pages stay shared with every forked worker.
-        gc.collect()
+        # them again, so their pages stay shared with every forked worker. No gc.collect() first:
+        # imports leave next to no garbage (none with the bench adapter), and a full collection
+        # costs ~10 ms before the first worker can be forked.
         gc.freeze()
     template.reply(event="ready", pid=os.getpid(), fork=reason is None, reason=reason, import_ms=import_ms)
     if reason is not None:

@@ -105,9 +105,11 @@ public final class WorkerProcess implements WorkerHandle {
                 + "). Is the entry a Snakepit-compatible worker? Raise startupTimeout if the adapter loads slowly.",
             null, stderrTail.text(), null);
       }
-      // A short, growing pause: start-up takes ~100 ms and we want to notice it within a millisecond or two.
+      // A short, growing pause capped at 1 ms: a forked worker is ready ~20 ms after the fork, and
+      // every millisecond between its ready file and our noticing it is start-up time; a check is
+      // one failed file open, so even a pool of cold workers polling costs next to nothing.
       LockSupport.parkNanos(Math.min(remaining, pauseNanos));
-      pauseNanos = Math.min(pauseNanos * 2, TimeUnit.MILLISECONDS.toNanos(5));
+      pauseNanos = Math.min(pauseNanos * 2, TimeUnit.MILLISECONDS.toNanos(1));
       if (Thread.interrupted()) {
         Thread.currentThread().interrupt();
         throw new StartupFailedException(spec.workerId(), "interrupted while waiting for the worker", null, stderrTail.text(), null);
