@@ -364,3 +364,30 @@ def test_an_adapter_that_fails_to_import_is_reported(template):
     assert event["event"] == "failed"
     assert "broken on purpose" in event["message"]
     assert tpl.proc.wait(10) == 3
+
+
+def test_the_jvm_watch_stops_the_worker_when_the_jvm_exits_without_polling(tmp_path):
+    """A pidfd tells the watch at once: with a polling interval of an hour it still acts within 2 s."""
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("no pidfd on this platform: the watch polls")
+    jvm = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    code = (
+        "import signal, sys, time\n"
+        "from snakepit_bridge.zygote.child import JvmWatch\n"
+        "signal.signal(signal.SIGTERM, lambda *_: (print('stopping', flush=True), sys.exit(0)))\n"
+        f"JvmWatch({jvm.pid}, interval_s=3600).start()\n"
+        "print('watching', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "watching"
+        jvm.kill()
+        jvm.wait(10)
+        assert worker.wait(2) == 0
+        assert worker.stdout.read().strip() == "stopping"
+    finally:
+        for process in (jvm, worker):
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
