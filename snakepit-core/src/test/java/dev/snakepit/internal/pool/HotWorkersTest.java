@@ -36,6 +36,14 @@ class HotWorkersTest {
     return d.acquire("echo", null, clock.read() + BUDGET.toNanos(), BUDGET);
   }
 
+  private List<CompletableFuture<PooledWorker>> acquireAsManyAsWorkers(Dispatcher d) {
+    var calls = new ArrayList<CompletableFuture<PooledWorker>>();
+    for (int i = 0; i < workers.size(); i++) {
+      calls.add(acquire(d));
+    }
+    return calls;
+  }
+
   /**
    * Rounds of calls: each round starts as many calls as the dispatcher runs at once (none waits),
    * lets them take {@code length} given how many run, and ends them.
@@ -82,10 +90,7 @@ class HotWorkersTest {
     // CPU-bound: n calls at once each take n times as long.
     rounds(d, 50, n -> CALL.multipliedBy(n));
 
-    var calls = new ArrayList<CompletableFuture<PooledWorker>>();
-    for (int i = 0; i < workers.size(); i++) {
-      calls.add(acquire(d));
-    }
+    var calls = acquireAsManyAsWorkers(d);
 
     // Settles near floor + sqrt(limit) (about 4 here), far from all 8.
     assertThat(calls.stream().filter(CompletableFuture::isDone).count()).isBetween(2L, 5L);
@@ -97,10 +102,7 @@ class HotWorkersTest {
     // Waiting on I/O: a call takes as long however many run.
     rounds(d, 50, n -> CALL);
 
-    var calls = new ArrayList<CompletableFuture<PooledWorker>>();
-    for (int i = 0; i < workers.size(); i++) {
-      calls.add(acquire(d));
-    }
+    var calls = acquireAsManyAsWorkers(d);
 
     assertThat(calls).allMatch(CompletableFuture::isDone);
     assertThat(busy(workers)).isEqualTo(workers.size());
@@ -141,10 +143,7 @@ class HotWorkersTest {
     var d = dispatcher(10, 0);
     rounds(d, 20, n -> CALL.multipliedBy(n));
 
-    var calls = new ArrayList<CompletableFuture<PooledWorker>>();
-    for (int i = 0; i < workers.size(); i++) {
-      calls.add(acquire(d));
-    }
+    var calls = acquireAsManyAsWorkers(d);
 
     assertThat(calls).allMatch(CompletableFuture::isDone);
   }
