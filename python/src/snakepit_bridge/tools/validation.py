@@ -44,6 +44,10 @@ def _pydantic_model(annotation: Any) -> Any:
     return None
 
 
+# Item types a JSON list element passes as, per element annotation (exact types: bool is not an int here).
+_EXACT_ELEMENTS: dict[Any, tuple[type, ...]] = {float: (float, int), int: (int,), str: (str,), bool: (bool,)}
+
+
 def _check(value: Any, annotation: Any, where: str = "") -> Any:
     """Return ``value`` (possibly converted, e.g. list -> tuple) or raise ``_Mismatch``."""
     annotation = _strip_annotated(annotation)
@@ -122,7 +126,15 @@ def _check(value: Any, annotation: Any, where: str = "") -> Any:
             items = [_check(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True))]
         else:
             element = args[0] if args else Any
-            items = [_check(v, element, f"{where}[{i}]") for i, v in enumerate(value)]
+            exact = _EXACT_ELEMENTS.get(element)
+            if element is Any or element is object:
+                items = list(value)
+            elif exact is not None and all(type(v) in exact for v in value):
+                # The common case (a JSON list of numbers or strings), without a check call and a
+                # path string per item; anything else takes the item-by-item path below.
+                items = list(value)
+            else:
+                items = [_check(v, element, f"{where}[{i}]") for i, v in enumerate(value)]
         if container is tuple:
             return tuple(items)
         if container in (set, cabc.Set, cabc.MutableSet):
