@@ -39,8 +39,34 @@ class StartModeIntegrationTest {
     return ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
   }
 
+  /** Whether {@code pid} still runs: an exited process its new parent has not reaped yet (a zombie) does not. */
   private static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      return false;
+    }
+    try {
+      var stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (java.io.IOException | RuntimeException e) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+  }
+
+  /** What the processes still running are doing, for a failure message. */
+  private static String describe(List<Long> pids) {
+    var running = new StringBuilder();
+    for (long pid : pids) {
+      if (alive(pid)) {
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat")).trim();
+        } catch (java.io.IOException e) {
+          stat = "?";
+        }
+        running.append("\n  ").append(stat);
+      }
+    }
+    return running.toString();
   }
 
   @Test
@@ -164,8 +190,12 @@ class StartModeIntegrationTest {
       child.destroyForcibly().waitFor();
 
       // Workers exit within ~2 s of the JVM dying (pdeathsig, parent watch); the bound leaves room for a loaded CI machine.
-      Waiting.require("the orphaned workers (and template) to exit", Duration.ofSeconds(10),
-          () -> pids.stream().noneMatch(StartModeIntegrationTest::alive));
+      try {
+        Waiting.require("the orphaned workers (and template) to exit", Duration.ofSeconds(10),
+            () -> pids.stream().noneMatch(StartModeIntegrationTest::alive));
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; still running:" + describe(pids), e);
+      }
     } finally {
       child.destroyForcibly();
       pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
