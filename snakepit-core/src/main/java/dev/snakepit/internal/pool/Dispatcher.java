@@ -133,7 +133,7 @@ final class Dispatcher extends PoolState {
       }
       return null;
     }
-    if (cold != null && hot.scheduleStallCheck()) {
+    if (cold != null && hot.claimStallCheck()) {
       scheduleStallCheck();
     }
     // A caller that gives up (cancel, interrupt, its own timeout) frees its place at once: otherwise it
@@ -248,7 +248,7 @@ final class Dispatcher extends PoolState {
         }
       }
       var idle = leastBusy();
-      again = !closing && queue.size() > 0 && idle != null && idle.inFlight == 0 && hot.scheduleStallCheck();
+      again = !closing && queue.size() > 0 && idle != null && idle.inFlight == 0 && hot.claimStallCheck();
     } finally {
       lock.unlock();
     }

@@ -74,8 +74,8 @@ final class HotWorkers {
     return nowNanos - lastFreedNanos >= STALL_NANOS;
   }
 
-  /** Marks a stall check as scheduled; false when one already is. */
-  boolean scheduleStallCheck() {
+  /** Claims the one pending stall check: false when one is already scheduled. */
+  boolean claimStallCheck() {
     if (stallCheckPending) {
       return false;
     }
