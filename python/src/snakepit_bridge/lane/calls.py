@@ -26,6 +26,13 @@ __all__ = ["CallHandling"]
 
 log = logging.getLogger("snakepit_bridge.lane")
 
+_DECODER = json.JSONDecoder()
+
+
+def _loads(data: bytes) -> Any:
+    """``json.loads`` of UTF-8 bytes without its per-call encoding detection (the host writes UTF-8)."""
+    return _DECODER.decode(str(data, "utf-8"))
+
 
 class _Call:
     """A call in progress: its context, cancellation hooks and stream credit."""
@@ -99,7 +106,7 @@ class CallHandling(StreamHandling):
 
     def _on_call(self, stream: bool, call_id: int, payload: Any) -> bool:
         started = time.perf_counter()
-        _timeout_ms, credit, header, binary = f.decode_call(payload, json.loads)
+        _timeout_ms, credit, header, binary = f.decode_call(payload, _loads)
         if call_id in self.calls:
             raise f.FrameError(f"call id {call_id} is already in use")
         tool_name = header["t"]

@@ -29,6 +29,7 @@ from ..runtime.invoker import Invoker
 from . import frames as f
 from .calls import CallHandling, _Call
 from .host import LaneHost
+from .spin import Spin
 from .telemetry import LaneTelemetry
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ log = logging.getLogger("snakepit_bridge.lane")
 WATCH_INTERVAL_S = 0.002  # how often the watcher looks for an abandoned read role
 WATCH_PARK_CHECKS = 100  # consecutive idle looks after which the watcher sleeps until woken
 READ_BUFFER = 256 * 1024
+MAX_SPIN_US = 10_000  # the most SnakepitConfig.spinWait allows
 
 
 class LaneConnection(CallHandling):
@@ -90,6 +92,8 @@ class LaneConnection(CallHandling):
         self._count_lock = threading.Lock()
         self.tools_json: list[dict[str, Any]] = []
         self.telemetry = LaneTelemetry(self.send, max_frame)
+        self._spin = Spin(0.0)  # the host sets the budget in HELLO
+        self._reading_for_call = False  # the reader is a call waiting for a host tool's answer
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -139,7 +143,13 @@ class LaneConnection(CallHandling):
             if self._start:
                 buf[:available] = self._view[self._start : self._end]
                 self._start, self._end = 0, available
-            n = self.sock.recv_into(self._view[self._end :])
+            n = -1
+            # Poll first when no other call needs this CPU or the GIL: the worker is idle, or the one
+            # call in progress is the reader itself, waiting for a host tool's answer.
+            if self.active_calls == 0 or (self.active_calls == 1 and self._reading_for_call):
+                n = self._spin.recv_into(self.sock, self._view[self._end :])
+            if n < 0:
+                n = self.sock.recv_into(self._view[self._end :])
             if n == 0:
                 raise EOFError("the host closed the lane")
             self._end += n
@@ -168,6 +178,9 @@ class LaneConnection(CallHandling):
                 f"this worker speaks {f.PROTOCOL_VERSION} (snakepit_bridge {_package_version()})"
             )
             return False
+        spin_us = hello.get("spin_us")
+        if isinstance(spin_us, int) and 0 < spin_us <= MAX_SPIN_US:
+            self._spin = Spin(spin_us / 1_000_000)
         welcome = {
             "version": f.PROTOCOL_VERSION,
             "worker_id": self.worker_id,
@@ -253,7 +266,12 @@ class LaneConnection(CallHandling):
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             if self._rlock.acquire(blocking=False):
-                if self._lead_guarded(event):
+                self._reading_for_call = True
+                try:
+                    release = self._lead_guarded(event)
+                finally:
+                    self._reading_for_call = False
+                if release:
                     self._rlock.release()
             else:
                 event.wait(WATCH_INTERVAL_S)

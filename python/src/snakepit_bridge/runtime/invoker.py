@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import inspect
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._current import CURRENT
@@ -33,6 +33,8 @@ else:
 __all__ = ["Invoker", "ToolExitError", "exit_error", "is_iterator_result", "is_stream_chunk_like", "timeout_seconds"]
 
 _DONE = object()
+# Result types that are never iterators to drain, decided by one lookup (most results are these).
+_PLAIN_RESULTS = frozenset({int, float, str, bool, bytes, list, dict, type(None)})
 
 
 class ToolExitError(RuntimeError):
@@ -59,6 +61,8 @@ def is_stream_chunk_like(item: Any) -> bool:
 
 def is_iterator_result(result: Any) -> bool:
     """Whether a tool result is a (sync or async) iterator to be drained or streamed."""
+    if type(result) in _PLAIN_RESULTS:
+        return False
     return (
         inspect.isgenerator(result)
         or inspect.isasyncgen(result)
@@ -82,8 +86,10 @@ def timeout_seconds(metadata: Mapping[str, str]) -> float | None:
 def _reset_current(token: contextvars.Token) -> None:
     # A stream closed early is finished from another task's Context: the variable dies with the
     # generator's Context anyway, so there is nothing to restore.
-    with contextlib.suppress(ValueError):
+    try:
         CURRENT.reset(token)
+    except ValueError:
+        pass
 
 
 def _own_method(adapter: Any, name: str) -> Any:
@@ -120,22 +126,13 @@ class Invoker:
         """The call's ``SessionContext``; takes ``metadata`` (a fresh dict) without copying it."""
         return SessionContext.for_call(session_id, self.worker_id, metadata, tool_name, self.host)
 
-    @contextlib.contextmanager
-    def scope(self, ctx: SessionContext) -> Iterator[tracing.ActiveSpan]:
-        """Make ``ctx`` the current call, count it as active, and run it in a tracing span."""
-        token = CURRENT.set(ctx)
-        span = tracing.start_tool_span(ctx)
-        self.active_calls += 1
-        try:
-            yield span
-        except BaseException as exc:
-            if not isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
-                span.fail(exc)
-            raise
-        finally:
-            self.active_calls -= 1
-            _reset_current(token)
-            span.finish()
+    def scope(self, ctx: SessionContext) -> _CallScope:
+        """Make ``ctx`` the current call, count it as active, and run it in a tracing span.
+
+        Used as ``with invoker.scope(ctx) as span:``; a class rather than a generator-based context
+        manager because every call of every transport enters one.
+        """
+        return _CallScope(self, ctx)
 
     async def invoke(self, ctx: SessionContext, arguments: dict[str, Any]) -> Any:
         """Call the tool; returns its result (for generator tools the not yet started generator)."""
@@ -253,3 +250,29 @@ class Invoker:
                     pending.add_done_callback(close_later)
                 else:
                     close_later()
+
+
+class _CallScope:
+    """``Invoker.scope``: the current call, the active-call count and the tool span, for one block."""
+
+    __slots__ = ("_ctx", "_invoker", "_span", "_token")
+
+    def __init__(self, invoker: Invoker, ctx: SessionContext) -> None:
+        self._invoker = invoker
+        self._ctx = ctx
+
+    def __enter__(self) -> tracing.ActiveSpan:
+        self._token = CURRENT.set(self._ctx)
+        self._span = tracing.start_tool_span(self._ctx)
+        self._invoker.active_calls += 1
+        return self._span
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        span = self._span
+        try:
+            if exc is not None and not isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
+                span.fail(exc)
+        finally:
+            self._invoker.active_calls -= 1
+            _reset_current(self._token)
+            span.finish()

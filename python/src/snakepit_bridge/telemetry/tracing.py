@@ -21,6 +21,7 @@ class _Otel:
     propagator: Any = None
     tracer: Any = None
     provider_from_env = False
+    env_checked: bool | None = None
 
     @classmethod
     def load(cls) -> bool:
@@ -47,7 +48,11 @@ class _Otel:
         OpenTelemetry (the adapter, an auto-instrumentation) or ``OTEL_PYTHON_TRACER_PROVIDER`` can
         install one. Asked before the first import, so a worker without tracing never pays for
         importing OpenTelemetry (~20 ms, on its first call)."""
-        return cls.loaded or "opentelemetry.trace" in sys.modules or bool(os.environ.get("OTEL_PYTHON_TRACER_PROVIDER"))
+        if cls.loaded or "opentelemetry.trace" in sys.modules:
+            return True
+        if cls.env_checked is None:  # the environment is read once: this runs on every call
+            cls.env_checked = bool(os.environ.get("OTEL_PYTHON_TRACER_PROVIDER"))
+        return cls.env_checked
 
     @classmethod
     def get_tracer(cls) -> Any:

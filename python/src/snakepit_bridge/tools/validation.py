@@ -6,7 +6,7 @@ import collections.abc as cabc
 import json
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 from ..errors import InvalidArgumentsError
@@ -188,14 +188,94 @@ def _element_received(value: Any, where: str) -> str:
     return _received(current)
 
 
+# ---------------------------------------------------------------------------------------------
+# The fast path: most arguments already are what the annotation asks for, exactly as JSON decoded
+# them. A predicate per parameter, built once per tool, says so in one or two type checks; values it
+# does not vouch for take ``_check`` (which converts, and explains a mismatch).
+# ---------------------------------------------------------------------------------------------
+
+_Passes = Callable[[Any], bool]
+
+
+def _always(_value: Any) -> bool:
+    return True
+
+
+def _exact(*types: type) -> _Passes:
+    if len(types) == 1:
+        only = types[0]
+        return lambda value: type(value) is only
+    return lambda value: type(value) in types
+
+
+def _passes_unchanged(annotation: Any) -> _Passes | None:
+    """A predicate true when ``_check(value, annotation)`` would return ``value`` itself; None if no cheap one exists."""
+    annotation = _strip_annotated(annotation)
+    if annotation is _EMPTY or annotation is Any or annotation is object or isinstance(annotation, (str, TypeVar)):
+        return _always
+    exact = _EXACT_ELEMENTS.get(annotation)
+    if exact is not None:
+        return _exact(*exact)
+    if _is_union(annotation):
+        options = [arg for arg in typing.get_args(annotation) if arg is not _NoneType]
+        if len(options) != 1 or len(options) == len(typing.get_args(annotation)):
+            return None
+        inner = _passes_unchanged(options[0])
+        if inner is None:
+            return None
+        return lambda value: value is None or inner(value)
+    origin = typing.get_origin(annotation) or annotation
+    args = typing.get_args(annotation)
+    if origin in (list, cabc.Sequence, cabc.Iterable, cabc.Collection, cabc.MutableSequence):
+        element = args[0] if args else Any
+        if element is Any or element is object:
+            return lambda value: type(value) is list
+        items = _EXACT_ELEMENTS.get(element)
+        if items is None:
+            return None
+        return lambda value: type(value) is list and all(type(item) in items for item in value)
+    if origin in (dict, cabc.Mapping, cabc.MutableMapping) and (not args or args[1] in (Any, object)):
+        if not args or args[0] in (Any, object):
+            return lambda value: type(value) is dict
+        if args[0] is str:
+            return lambda value: type(value) is dict and all(type(key) is str for key in value)
+    return None
+
+
+# ToolInfo id -> (the ToolInfo, kept alive so the id stays its own; parameter name -> predicate or None).
+_FAST_CHECKS: dict[int, tuple[ToolInfo, dict[str, _Passes | None]]] = {}
+_FAST_CHECKS_MAX = 4096  # tools described afresh per call must not grow it without bound
+
+
+def _fast_checks(info: ToolInfo) -> dict[str, _Passes | None]:
+    entry = _FAST_CHECKS.get(id(info))
+    if entry is not None and entry[0] is info:
+        return entry[1]
+    table: dict[str, _Passes | None] = {}
+    for param in info.parameters:
+        try:
+            table[param.name] = _passes_unchanged(param.annotation)
+        except TypeError:  # an unhashable annotation object: the full check handles it
+            table[param.name] = None
+    if len(_FAST_CHECKS) >= _FAST_CHECKS_MAX:
+        _FAST_CHECKS.clear()
+    _FAST_CHECKS[id(info)] = (info, table)
+    return table
+
+
 def bind_arguments(info: ToolInfo, arguments: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Validate ``arguments`` against the tool's signature; return the keyword arguments to call with.
 
     ``context`` (the call's ``SessionContext``) is passed to the tool's context parameter, if it has one.
     """
     known = info.parameters_by_name
+    fast = _fast_checks(info)
     kwargs: dict[str, Any] = {}
     for name, value in arguments.items():
+        passes = fast.get(name)
+        if passes is not None and passes(value):
+            kwargs[name] = value
+            continue
         param = known.get(name)
         if param is None:
             if info.accepts_var_kwargs:

@@ -83,10 +83,18 @@ def _json_default(obj: Any) -> Any:
 # One encoder for every call: json.dumps builds a new one per call when given options.
 # NaN and the infinities are written as the bare tokens NaN / Infinity / -Infinity (the host reads them as doubles).
 _ENCODER = json.JSONEncoder(default=_json_default, allow_nan=True, separators=(",", ":"))
+_encode_string = json.encoder.encode_basestring_ascii  # what _ENCODER.encode does with a str
 
 
 def to_json(value: Any) -> str:
     """Encode ``value`` as JSON text, converting obvious non-JSON types; else ``SerializationError``."""
+    kind = type(value)
+    if kind is int:  # the common small results, without the encoder's per-call set-up
+        return int.__repr__(value)
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
     try:
         return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:

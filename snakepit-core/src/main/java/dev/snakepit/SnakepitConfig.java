@@ -51,6 +51,7 @@ public final class SnakepitConfig {
   private final int workers;
   private final int workerConcurrency;
   private final Integer hotWorkers;
+  private final Duration spinWait;
   private final Duration startupTimeout;
   private final Duration callTimeout;
   private final int queueCapacity;
@@ -96,6 +97,7 @@ public final class SnakepitConfig {
     this.workers = b.workers;
     this.workerConcurrency = b.workerConcurrency;
     this.hotWorkers = b.hotWorkers;
+    this.spinWait = b.spinWait;
     this.startupTimeout = b.startupTimeout;
     this.callTimeout = b.callTimeout;
     this.queueCapacity = b.queueCapacity;
@@ -160,6 +162,7 @@ public final class SnakepitConfig {
     b.workers = workers;
     b.workerConcurrency = workerConcurrency;
     b.hotWorkers = hotWorkers;
+    b.spinWait = spinWait;
     b.startupTimeout = startupTimeout;
     b.callTimeout = callTimeout;
     b.queueCapacity = queueCapacity;
@@ -263,6 +266,11 @@ public final class SnakepitConfig {
       return hotWorkers;
     }
     return remoteWorkers != null ? 0 : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** How long a caller and a worker poll for the other's next frame before blocking (lane only; see {@link Builder#spinWait}). */
+  public Duration spinWait() {
+    return spinWait;
   }
 
   /** How long a worker may take from spawn to answering Ping. */
@@ -471,6 +479,7 @@ public final class SnakepitConfig {
     private int workers = 2;
     private int workerConcurrency = 1;
     private Integer hotWorkers;
+    private Duration spinWait = Duration.ofNanos(100_000);
     private Duration startupTimeout = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(30);
     private int queueCapacity = 1024;
@@ -629,6 +638,23 @@ public final class SnakepitConfig {
         throw new IllegalArgumentException("hotWorkers must be between 0 (never hold calls back) and 256, was " + floor);
       }
       this.hotWorkers = floor;
+      return this;
+    }
+
+    /**
+     * How long a thread blocked on a call polls the lane for the worker's answer, and an idle worker
+     * polls for the host's next call, before blocking: 0 to 10 ms (default 100 us; 0 never polls).
+     * Blocking hands the CPU back, and on virtual machines waking a halted CPU costs tens of
+     * microseconds, more than a small call. The polling adapts: a lane whose answers take longer
+     * than this stops polling (backing off, retrying now and then), and at most one thread fewer
+     * than the cores polls at once in this JVM, so it never runs on one core. Lane transport only.
+     */
+    public Builder spinWait(Duration spin) {
+      Objects.requireNonNull(spin, "spinWait");
+      if (spin.isNegative() || spin.compareTo(Duration.ofMillis(10)) > 0) {
+        throw new IllegalArgumentException("spinWait must be between 0 (never poll) and 10 ms, was " + spin);
+      }
+      this.spinWait = spin;
       return this;
     }
 

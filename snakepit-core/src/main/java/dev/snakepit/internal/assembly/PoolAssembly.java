@@ -134,8 +134,8 @@ public final class PoolAssembly {
   static TransportFactory transportFactory(SnakepitConfig config, AuthToken token, Path runDirectory, HostCalls hostCalls,
       java.util.concurrent.Executor hostCallThreads, ToolCatalog catalog, java.util.function.Predicate<String> endSession) {
     if (config.effectiveTransport() == Transport.LANE) {
-      return new LaneTransportFactory(config.poolName(), runDirectory, token.value(), config.maxMessageSize(), hostCalls,
-          hostCallThreads, catalog::register, endSession);
+      return new LaneTransportFactory(config.poolName(), runDirectory, token.value(), config.maxMessageSize(), config.spinWait(),
+          hostCalls, hostCallThreads, catalog::register, endSession);
     }
     return new GrpcTransportFactory(config.poolName(), token, config.maxMessageSize(),
         Math.min(2, Runtime.getRuntime().availableProcessors()));

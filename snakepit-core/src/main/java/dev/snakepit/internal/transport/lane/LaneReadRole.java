@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * nobody waits on (async callers, streams, pings) are read by the lane's own reader thread, which
  * yields the role to a blocking caller that asks for it. Whoever reads also expires overdue calls.
  * A blocking caller that reads a host call leaves the role, runs the host call, then reads on
- * ({@link #deferToDriver}).
+ * ({@link #deferToDriver}). Before a blocking caller blocks for its answer it polls the socket for a
+ * bounded, adaptive time ({@link AdaptiveSpin}).
  */
 final class LaneReadRole {
   private static final Logger LOG = LoggerFactory.getLogger(LaneReadRole.class);
@@ -31,6 +32,8 @@ final class LaneReadRole {
   private final FrameReader.FrameSink dispatch;
   private final String workerId;
   private final FrameReader reader;
+  private final AdaptiveSpin spin;
+  private final AdaptiveSpin.Poll poll;
   private final ReentrantLock readLock = new ReentrantLock();
   private final Thread backgroundReader;
   private volatile Thread leader;
@@ -39,13 +42,15 @@ final class LaneReadRole {
   private Runnable deferred;
 
   LaneReadRole(LaneSocket socket, LaneCallTable table, LaneWriter writer, FrameReader.FrameSink dispatch,
-      String workerId, int maxMessageSize, String threadName) {
+      String workerId, int maxMessageSize, long spinNanos, String threadName) {
     this.socket = socket;
     this.table = table;
     this.writer = writer;
     this.dispatch = dispatch;
     this.workerId = workerId;
     this.reader = new FrameReader(READ_BUFFER, maxMessageSize + 64 * 1024);
+    this.spin = new AdaptiveSpin(spinNanos);
+    this.poll = () -> reader.read(socket.channel);
     this.backgroundReader = Thread.ofPlatform().daemon().name(threadName).unstarted(this::backgroundRead);
   }
 
@@ -156,6 +161,9 @@ final class LaneReadRole {
           return;
         }
         int n = reader.read(socket.channel);
+        if (n == 0 && !background) {
+          n = spin.await(poll, until);
+        }
         if (n < 0) {
           socket.close("the worker closed the lane (process exiting?)");
           return;

@@ -31,13 +31,13 @@ final class LaneWorkerTransport implements WorkerTransport {
   private volatile LaneTelemetry telemetry;
 
   LaneWorkerTransport(SocketChannel channel, String workerId, int maxMessageSize, SharedMemory sharedMemory,
-      boolean workerTakesSharedMemory, LaneHostCalls hostCalls, String poolName) throws IOException {
+      boolean workerTakesSharedMemory, LaneHostCalls hostCalls, String poolName, long spinNanos) throws IOException {
     this.workerId = workerId;
     this.socket = new LaneSocket(channel, workerId, reason -> failAll());
     this.writer = new LaneWriter(socket, workerId, maxMessageSize, sharedMemory, workerTakesSharedMemory);
     this.context = new LaneCallContext(socket, table, writer, sharedMemory, maxMessageSize, workerId);
     this.hostServer = new LaneHostServer(socket, writer, hostCalls, workerId);
-    this.readRole = new LaneReadRole(socket, table, writer, this::dispatch, workerId, maxMessageSize,
+    this.readRole = new LaneReadRole(socket, table, writer, this::dispatch, workerId, maxMessageSize, spinNanos,
         "snakepit-" + poolName + "-lane-" + workerId);
     hostServer.readBy(readRole);
     readRole.start();
