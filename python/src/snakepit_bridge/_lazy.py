@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["LazyModule", "asyncio"]
+__all__ = ["LazyModule", "asyncio", "futures", "random"]
 
 
 class LazyModule:
@@ -35,3 +35,6 @@ class LazyModule:
 
 
 asyncio: Any = LazyModule("asyncio")
+# The tool thread pool (only workers that run tools in threads need it) and telemetry sampling.
+futures: Any = LazyModule("concurrent.futures")
+random: Any = LazyModule("random")

@@ -7,7 +7,6 @@ host closes it or stops the process.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import inspect
 import logging
@@ -23,6 +22,7 @@ from . import frames as f
 from .connection import LaneConnection
 
 if TYPE_CHECKING:
+    import argparse
     import asyncio
 else:
     from .._lazy import asyncio  # imported on first use: sync tools never need it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import functools
 import os
@@ -14,8 +13,12 @@ from .._current import current_context
 
 if TYPE_CHECKING:
     import asyncio
+    import concurrent.futures as futures
 else:
-    from .._lazy import asyncio  # imported on first use: sync tools never need it
+    from .._lazy import (
+        asyncio,  # imported on first use: sync tools never need it
+        futures,  # the pool is made on first use: inline sync tools never need it
+    )
 
 __all__ = ["busy_threads", "run_blocking", "tool_executor", "tracked"]
 
@@ -23,17 +26,17 @@ __all__ = ["busy_threads", "run_blocking", "tool_executor", "tracked"]
 # Running blocking code
 # ---------------------------------------------------------------------------------------------
 
-_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+_EXECUTOR: futures.ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 
 
-def tool_executor() -> concurrent.futures.ThreadPoolExecutor:
+def tool_executor() -> futures.ThreadPoolExecutor:
     """The worker's thread pool for sync tools (size ``SNAKEPIT_TOOL_THREADS``, default 64)."""
     global _EXECUTOR
     with _EXECUTOR_LOCK:
         if _EXECUTOR is None:
             size = int(os.environ.get("SNAKEPIT_TOOL_THREADS", "64"))
-            _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="snakepit-tool")
+            _EXECUTOR = futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="snakepit-tool")
         return _EXECUTOR
 
 

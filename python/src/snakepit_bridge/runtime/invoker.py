@@ -86,7 +86,7 @@ def timeout_seconds(metadata: Mapping[str, str]) -> float | None:
 def _reset_current(token: contextvars.Token) -> None:
     # A stream closed early is finished from another task's Context: the variable dies with the
     # generator's Context anyway, so there is nothing to restore.
-    try:
+    try:  # noqa: SIM105 (not contextlib.suppress: this runs on every call)
         CURRENT.reset(token)
     except ValueError:
         pass

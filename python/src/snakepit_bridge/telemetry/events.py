@@ -7,9 +7,7 @@ kept as plain values; protobuf is imported only when the gRPC stream converts th
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import os
-import random
 import threading
 import time
 from collections import deque
@@ -22,8 +20,12 @@ from .correlation import _EXPLICIT as _EXPLICIT_CORRELATION
 
 if TYPE_CHECKING:
     import asyncio
+    import random
 else:
-    from .._lazy import asyncio  # imported on first use: sync tools never need it
+    from .._lazy import (
+        asyncio,  # imported on first use: sync tools never need it
+        random,  # only sampling needs it
+    )
 
 __all__ = ["DROPPED_EVENT", "dropped_count", "emit", "serve_stream", "shutdown", "span"]
 
@@ -106,12 +108,12 @@ class _EventBuffer:
     def accepts(self, name: str) -> bool:
         if not self.enabled:
             return False
-        if self.deny and any(fnmatch.fnmatchcase(name, p) for p in self.deny):
+        if self.deny and any(_fnmatchcase(name, p) for p in self.deny):
             return False
-        if self.allow and not any(fnmatch.fnmatchcase(name, p) for p in self.allow):
+        if self.allow and not any(_fnmatchcase(name, p) for p in self.allow):
             return False
         if self.sampling_rate < 1.0 and (
-            not self.sampling_patterns or any(fnmatch.fnmatchcase(name, p) for p in self.sampling_patterns)
+            not self.sampling_patterns or any(_fnmatchcase(name, p) for p in self.sampling_patterns)
         ):
             return random.random() < self.sampling_rate
         return True
@@ -360,3 +362,10 @@ async def serve_stream(controls: Any) -> AsyncIterator[Any]:
 def shutdown() -> None:
     """End the stream being served, so a graceful stop does not wait for it."""
     _BUFFER.close()
+
+
+def _fnmatchcase(name: str, pattern: str) -> bool:
+    # fnmatch (and its regex compilation) only when event filters are configured.
+    import fnmatch
+
+    return fnmatch.fnmatchcase(name, pattern)

@@ -209,7 +209,7 @@ def _exact(*types: type) -> _Passes:
 
 
 def _passes_unchanged(annotation: Any) -> _Passes | None:
-    """A predicate true when ``_check(value, annotation)`` would return ``value`` itself; None if no cheap one exists."""
+    """A predicate true when ``_check(value, annotation)`` would return ``value`` itself (None: no cheap one)."""
     annotation = _strip_annotated(annotation)
     if annotation is _EMPTY or annotation is Any or annotation is object or isinstance(annotation, (str, TypeVar)):
         return _always

@@ -3,7 +3,6 @@ the ready file, adapter loading, parent-death watches and stop signals. Imports 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import faulthandler
@@ -17,9 +16,13 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import standalone, telemetry
+from .. import telemetry
+from .._argv import parse_known_flags
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = [
     "EXIT_ADAPTER",
@@ -35,6 +38,7 @@ __all__ = [
     "kill_own_process_group",
     "load_adapter",
     "maybe_await",
+    "parse_arguments",
     "parser",
     "request_stop",
     "warn_if_not_thread_safe",
@@ -55,6 +59,36 @@ STACK_DUMP_SIGNAL = getattr(signal, "SIGUSR2", None)
 before it recycles a stuck worker)."""
 
 
+# The launch contract: the flags a host passes to every worker it starts, read without argparse.
+_LAUNCH_FLAGS = {
+    "--adapter": str,
+    "--port": int,
+    "--host": str,
+    "--snakepit-run-id": str,
+    "--max-message-size": int,
+    "--elixir-address": str,
+    "--transport": str,
+}
+_LAUNCH_DEFAULTS = {
+    "adapter": None,
+    "port": 0,
+    "host": "127.0.0.1",
+    "snakepit_run_id": "",
+    "max_message_size": None,
+    "elixir_address": None,
+    "transport": None,
+    "listen": None,  # not a standalone worker (those flags go through the parser)
+}
+
+
+def parse_arguments(argv: list[str] | None = None) -> Any:
+    """The worker's arguments: a launch-contract command line read directly, anything else by ``parser()``."""
+    args = parse_known_flags(
+        sys.argv[1:] if argv is None else argv, _LAUNCH_FLAGS, _LAUNCH_DEFAULTS, required=("--adapter",)
+    )
+    return args if args is not None else parser().parse_args(argv)
+
+
 @functools.cache
 def parser() -> argparse.ArgumentParser:
     """The worker's command line (the launch contract, plus ``--transport``).
@@ -62,6 +96,10 @@ def parser() -> argparse.ArgumentParser:
     Built once per process: the fork template builds it, so a forked worker only parses. Building
     it costs milliseconds (argparse formats every option and looks up message translations).
     """
+    import argparse
+
+    from .. import standalone
+
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge.server", description="Snakepit bridge worker (serves one adapter)"
     )

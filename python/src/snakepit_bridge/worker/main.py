@@ -27,7 +27,7 @@ def select_transport(requested: str | None) -> str:
 def run(argv: list[str] | None = None) -> int:
     """Run a worker; return its exit code (see the worker contract)."""
     try:
-        args = lifecycle.parser().parse_args(argv)
+        args = lifecycle.parse_arguments(argv)
     except SystemExit as exc:
         return int(exc.code or 0) and lifecycle.EXIT_USAGE
     worker_id = os.environ.get("SNAKEPIT_WORKER_ID") or f"python-{os.getpid()}"

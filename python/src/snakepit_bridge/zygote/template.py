@@ -24,7 +24,6 @@ Control protocol (JSON, one object per line; see docs/start-modes.md):
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import importlib
@@ -36,14 +35,17 @@ import signal
 import sys
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._argv import parse_known_flags
 from ..tools.registry import class_tools
-from ..worker import lifecycle
 from ..worker.lifecycle import adapter_class, preload_adapter
 from ..worker.main import select_transport
 from .child import become_worker, set_parent_death_signal
 from .safety import GrpcWatch, fork_unsafe_reason
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["Template", "main"]
 
@@ -58,7 +60,20 @@ DEFAULT_WORKER_MODULE = "snakepit_bridge.server"
 TRANSPORT_MODULES = {"grpc": ("snakepit_bridge.wire.worker",), "lane": ("snakepit_bridge.lane.worker",)}
 
 
+# What the host passes to a template, read without argparse (see _argv); anything else goes to _parser().
+_FLAGS = {"--adapter": str, "--preload": str, "--worker-module": str, "--snakepit-run-id": str, "--transport": str}
+_DEFAULTS = {
+    "adapter": None,
+    "preload": [],
+    "worker_module": DEFAULT_WORKER_MODULE,
+    "snakepit_run_id": "",
+    "transport": None,
+}
+
+
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge.zygote", description="Snakepit worker template: imports once, forks workers"
     )
@@ -107,8 +122,6 @@ class Template:
         Returns the gRPC channels and servers created meanwhile (they make forking unsafe).
         """
         importlib.import_module(self.worker_module)
-        if self.worker_module == DEFAULT_WORKER_MODULE:
-            lifecycle.parser()  # built here once, inherited by every forked worker
         for name in TRANSPORT_MODULES.get(select_transport(transport), ()):
             importlib.import_module(name)
         with GrpcWatch() as watch:
@@ -205,7 +218,9 @@ class Template:
 def main(argv: list[str] | None = None) -> None:
     """Run the template; exits the process."""
     try:
-        args = _parser().parse_args(argv)
+        args = parse_known_flags(
+            sys.argv[1:] if argv is None else argv, _FLAGS, _DEFAULTS, required=("--adapter",), repeated=("--preload",)
+        ) or _parser().parse_args(argv)
     except SystemExit as exc:
         os._exit(int(exc.code or 0) and EXIT_USAGE)
     # The reply channel is the original stdout; from here on stdout is stderr.
