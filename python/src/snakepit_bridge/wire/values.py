@@ -89,13 +89,13 @@ _encode_string = json.encoder.encode_basestring_ascii  # what _ENCODER.encode do
 def to_json(value: Any) -> str:
     """Encode ``value`` as JSON text, converting obvious non-JSON types; else ``SerializationError``."""
     kind = type(value)
-    if kind is int:  # the common small results, without the encoder's per-call set-up
-        return int.__repr__(value)
-    if kind is str:
+    if kind is str:  # the common small results, without the encoder's per-call set-up
         return _encode_string(value)
     if value is None:
         return "null"
     try:
+        if kind is int:
+            return int.__repr__(value)  # ValueError beyond sys.get_int_max_str_digits(), as the encoder
         return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise SerializationError(

@@ -52,6 +52,23 @@ class SnakepitConfigTest {
   }
 
   @Test
+  void spinWaitDefaultsTo100MicrosecondsAndAcceptsZeroTo10Milliseconds() {
+    assertThat(SnakepitConfig.builder().build().spinWait()).isEqualTo(Duration.ofNanos(100_000));
+    assertThat(SnakepitConfig.builder().spinWait(Duration.ZERO).build().spinWait()).isEqualTo(Duration.ZERO);
+    assertThat(SnakepitConfig.builder().spinWait(Duration.ofMillis(10)).build().spinWait()).isEqualTo(Duration.ofMillis(10));
+    assertThat(SnakepitConfig.builder().spinWait(Duration.ofMillis(1)).build().toBuilder().build().spinWait())
+        .isEqualTo(Duration.ofMillis(1));
+
+    var builder = SnakepitConfig.builder();
+    assertThatThrownBy(() -> builder.spinWait(Duration.ofMillis(10).plusNanos(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spinWait").hasMessageContaining("PT0.010000001S");
+    assertThatThrownBy(() -> builder.spinWait(Duration.ofNanos(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spinWait").hasMessageContaining("PT-0.000000001S");
+    assertThatThrownBy(() -> builder.spinWait(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("spinWait");
+    assertThat(builder.build().spinWait()).as("rejected values leave the builder unchanged").isEqualTo(Duration.ofNanos(100_000));
+  }
+
+  @Test
   void buildChecksCrossFieldRules() {
     assertThatThrownBy(() -> SnakepitConfig.builder().callTimeout(Duration.ofSeconds(1)).queueTimeout(Duration.ofSeconds(2)).build())
         .hasMessageContaining("queueTimeout");
