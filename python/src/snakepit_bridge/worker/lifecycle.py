@@ -281,15 +281,22 @@ def _set_parent_death_signal() -> None:
 class ParentPidWatch(threading.Thread):
     """Daemon thread: stops the worker when ``getppid()`` changes (the host died)."""
 
-    def __init__(self, original_ppid: int, interval_s: float = 1.0) -> None:
+    def __init__(self, original_ppid: int, interval_s: float = 1.0, hard_exit_s: float = 3.0) -> None:
         super().__init__(name="snakepit-parent-watch", daemon=True)
         self.original_ppid = original_ppid
         self.interval_s = interval_s
+        self.hard_exit_s = hard_exit_s
 
     def run(self) -> None:
         while os.getppid() == self.original_ppid:
             time.sleep(self.interval_s)
-        request_stop(f"parent process {self.original_ppid} is gone")
+        try:
+            request_stop(f"parent process {self.original_ppid} is gone")
+        finally:
+            # Nobody is left to escalate to SIGKILL: a graceful stop that hangs (a stuck tool, a
+            # cleanup() that never returns) must not leave an orphan behind.
+            time.sleep(self.hard_exit_s)
+            os._exit(0)
 
 
 class StdinWatch(threading.Thread):

@@ -21,3 +21,12 @@ class GatedAdapter(ShowcaseAdapter):
                 return False
             await asyncio.sleep(0.002)
         return True
+
+    @tool(description="Note that call n ran (in this worker's run order); returns n")
+    def note_run(self, n: int) -> int:
+        self.__dict__.setdefault("_run_order", []).append(n)
+        return n
+
+    @tool(description="The n of every note_run call, in the order they ran")
+    def runs(self) -> list:
+        return list(self.__dict__.get("_run_order", []))

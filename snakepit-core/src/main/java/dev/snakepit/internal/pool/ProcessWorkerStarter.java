@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts real worker processes: launch, ready file, connect through the pool's transport, Ping. */
+/** Starts real worker processes: launch, ready file, connect through the pool's transport, Ping (unless connecting proved it ready). */
 public final class ProcessWorkerStarter implements WorkerStarter {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessWorkerStarter.class);
   /** The least time a freshly announced worker gets to answer its first Ping. */
@@ -77,7 +77,9 @@ public final class ProcessWorkerStarter implements WorkerStarter {
       var transport = transports.connect(endpoint, workerId);
       var remaining = Duration.ofNanos(Math.max(deadline - ticker.read(), MIN_PING.toNanos()));
       try {
-        transport.ping(remaining).get(remaining.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        if (!transports.connectProvesReady()) {
+          transport.ping(remaining).get(remaining.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
       } catch (ExecutionException | TimeoutException | InterruptedException e) {
         transport.close();
         if (e instanceof InterruptedException) {

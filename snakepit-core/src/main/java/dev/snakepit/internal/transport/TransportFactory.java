@@ -56,6 +56,15 @@ public interface TransportFactory extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether {@link #connect} itself proves the worker serves calls (its handshake is answered by
+   * the worker's serving code on the connection calls use), so no Ping is needed before the worker
+   * counts as ready. False by default: the starter pings.
+   */
+  default boolean connectProvesReady() {
+    return false;
+  }
+
   /** Releases shared resources; every transport made by this factory must be closed first. */
   @Override
   void close();

@@ -102,6 +102,13 @@ public final class LaneTransportFactory implements TransportFactory {
     return false;
   }
 
+  @Override
+  public boolean connectProvesReady() {
+    // HELLO is answered by the connection's own reader, which serves the calls from then on: a
+    // Ping right after it would only add a round trip to every worker start.
+    return true;
+  }
+
   /** The socket path a worker is told to bind. */
   public Path socketFor(String workerId) {
     return socketOf.computeIfAbsent(workerId, id -> {
