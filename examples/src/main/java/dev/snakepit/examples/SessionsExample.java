@@ -44,6 +44,7 @@ public final class SessionsExample {
       // 2. Affinity modes while the bound worker is busy.
       try (var session = pit.session("report-builder", Affinity.HINT)) {
         var bound = session.execute("add", Map.of("a", 1, "b", 1)).workerId();
+        long busySent = System.nanoTime();
         var busy = session.executeAsync("sleep", Map.of("ms", 500));
         awaitBusy(pit);
 
@@ -55,8 +56,11 @@ public final class SessionsExample {
           out.println("STRICT_FAIL_FAST while busy: " + e.reason());
         }
         var strict = session.execute("add", Map.of("a", 4, "b", 4), CallOptions.defaults().withAffinity(Affinity.STRICT_QUEUE));
+        // Measured from here: busy's own future completes on a callback thread, possibly a moment later.
+        boolean afterBusy = System.nanoTime() - busySent >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
         out.println("STRICT_QUEUE while busy: waited, then ran on the bound worker: " + strict.workerId().equals(bound)
-            + " (the busy call had finished: " + busy.isDone() + ")");
+            + " (after the 500 ms busy call: " + afterBusy + ")");
+        busy.join();
       }
 
       // 3. A strict session whose worker dies fails loudly instead of losing its state silently.

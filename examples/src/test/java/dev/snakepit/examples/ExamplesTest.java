@@ -50,7 +50,7 @@ class ExamplesTest {
 
     assertThat(out).contains("ran on 1 worker(s)", "the Python-side counter reached 5",
         "HINT while", "ran on another worker: true", "STRICT_FAIL_FAST while busy: SESSION_WORKER_BUSY",
-        "ran on the bound worker: true (the busy call had finished: true)",
+        "ran on the bound worker: true (after the 500 ms busy call: true)",
         "the strict session says: WORKER_LOST", "a HINT session simply rebinds");
   }
 
