@@ -647,7 +647,8 @@ public final class SnakepitConfig {
      * Blocking hands the CPU back, and on virtual machines waking a halted CPU costs tens of
      * microseconds, more than a small call. The polling adapts: a lane whose answers take longer
      * than this stops polling (backing off, retrying now and then), and at most one thread fewer
-     * than the cores polls at once in this JVM, so it never runs on one core. Lane transport only.
+     * than the cores polls at once in this JVM, so it never runs on one core; workers poll only in
+     * pools with no more workers than cores. Lane transport only.
      */
     public Builder spinWait(Duration spin) {
       Objects.requireNonNull(spin, "spinWait");

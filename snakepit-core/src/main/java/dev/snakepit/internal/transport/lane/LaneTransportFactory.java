@@ -48,6 +48,7 @@ public final class LaneTransportFactory implements TransportFactory {
   private final String token;
   private final int maxMessageSize;
   private final long spinNanos;
+  private final long workerSpinNanos;
   private final LaneHostCalls hostCalls;
   private final BiConsumer<String, List<ToolInfo>> onTools;
   private final SharedMemory sharedMemory = SharedMemory.create();
@@ -57,19 +58,21 @@ public final class LaneTransportFactory implements TransportFactory {
   /**
    * Creates the factory.
    *
-   * @param spinWait how long either side polls for the other's next frame before it blocks (0: never)
+   * @param spinWait how long a blocked caller polls for its answer before it blocks (0: never)
+   * @param workerSpinWait how long an idle worker polls for its next call before it blocks (0: never)
    * @param hostCalls serves host tools to Python, or null
    * @param hostCallThreads where host calls from Python run (user code: it may block)
    * @param onTools receives each worker's tools as it reports them in WELCOME
    * @param endSession ends a session Python cleans up (its session host tools go with it); whether it existed
    */
   public LaneTransportFactory(String poolName, Path runDirectory, String token, int maxMessageSize, Duration spinWait,
-      HostCalls hostCalls, Executor hostCallThreads, BiConsumer<String, List<ToolInfo>> onTools, java.util.function.Predicate<String> endSession) {
+      Duration workerSpinWait, HostCalls hostCalls, Executor hostCallThreads, BiConsumer<String, List<ToolInfo>> onTools, java.util.function.Predicate<String> endSession) {
     this.poolName = poolName;
     this.runDirectory = runDirectory;
     this.token = token;
     this.maxMessageSize = maxMessageSize;
     this.spinNanos = spinWait.toNanos();
+    this.workerSpinNanos = workerSpinWait.toNanos();
     this.hostCalls = hostCalls == null ? null : new LaneHostCalls(hostCalls, hostCallThreads, endSession);
     this.onTools = onTools;
   }
@@ -183,7 +186,7 @@ public final class LaneTransportFactory implements TransportFactory {
     var hello = Json.mapper().createObjectNode();
     hello.putArray("versions").add(LaneFrames.PROTOCOL_VERSION);
     hello.put("token", token).put("worker_id", workerId).put("max_frame", maxMessageSize);
-    hello.put("spin_us", spinNanos / 1000);
+    hello.put("spin_us", workerSpinNanos / 1000);
     var payload = hello.toString().getBytes(StandardCharsets.UTF_8);
     var frame = ByteBuffer.allocate(LaneFrames.HEADER + payload.length);
     LaneFrames.putHeader(frame, payload.length, LaneFrames.HELLO, 0, 0);

@@ -75,7 +75,7 @@ class LaneWireCatalogueTest {
   void listen() throws IOException {
     listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     listener.bind(UnixDomainSocketAddress.of(runDirectory.resolve("w1.sock")));
-    factory = new LaneTransportFactory("catalogue", runDirectory, "token", LIMIT, java.time.Duration.ZERO, NO_HOST_TOOLS, Runnable::run, null,
+    factory = new LaneTransportFactory("catalogue", runDirectory, "token", LIMIT, java.time.Duration.ZERO, java.time.Duration.ZERO, NO_HOST_TOOLS, Runnable::run, null,
         id -> false);
   }
 

@@ -43,7 +43,7 @@ class LaneWorkerTransportTest {
 
   @BeforeEach
   void start() throws Exception {
-    factory = new LaneTransportFactory("lanetest", runDirectory, TOKEN, 16 * 1024 * 1024, java.time.Duration.ZERO, null, null, null, id -> false);
+    factory = new LaneTransportFactory("lanetest", runDirectory, TOKEN, 16 * 1024 * 1024, java.time.Duration.ZERO, java.time.Duration.ZERO, null, null, null, id -> false);
     transport = (LaneWorkerTransport) factory.connect(launch("w1", TOKEN), "w1");
   }
 
