@@ -242,24 +242,18 @@ def _passes_unchanged(annotation: Any) -> _Passes | None:
     return None
 
 
-# ToolInfo id -> (the ToolInfo, kept alive so the id stays its own; parameter name -> predicate or None).
-_FAST_CHECKS: dict[int, tuple[ToolInfo, dict[str, _Passes | None]]] = {}
-_FAST_CHECKS_MAX = 4096  # tools described afresh per call must not grow it without bound
-
-
 def _fast_checks(info: ToolInfo) -> dict[str, _Passes | None]:
-    entry = _FAST_CHECKS.get(id(info))
-    if entry is not None and entry[0] is info:
-        return entry[1]
-    table: dict[str, _Passes | None] = {}
-    for param in info.parameters:
-        try:
-            table[param.name] = _passes_unchanged(param.annotation)
-        except TypeError:  # an unhashable annotation object: the full check handles it
-            table[param.name] = None
-    if len(_FAST_CHECKS) >= _FAST_CHECKS_MAX:
-        _FAST_CHECKS.clear()
-    _FAST_CHECKS[id(info)] = (info, table)
+    """Parameter name -> predicate (or None), built on first use and kept on the ToolInfo itself."""
+    table = info.__dict__.get("_unchanged_checks")
+    if table is None:
+        table = {}
+        for param in info.parameters:
+            try:
+                table[param.name] = _passes_unchanged(param.annotation)
+            except TypeError:  # an unhashable annotation object: the full check handles it
+                table[param.name] = None
+        # Stored like ToolInfo's own cached properties (the dataclass is frozen; its fields are untouched).
+        info.__dict__["_unchanged_checks"] = table
     return table
 
 
